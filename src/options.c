@@ -1,0 +1,318 @@
+#include <config.h>
+
+#include "options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+static const char usage_text[] =
+"Usage: " PROGRAM_NAME " [OPTION]... FILE...\n"
+"Edit ELF executables and shared libraries in place: dynamic section\n"
+"entries (RPATH/RUNPATH, NEEDED, SONAME), the interpreter, OS ABI and\n"
+"stack flags.  Accepts patchelf's options with patchelf's meaning.\n"
+"\n"
+"Queries (printed in this order, one value per line, for each FILE):\n"
+"      --print-interpreter     the program interpreter (PT_INTERP)\n"
+"      --print-os-abi          the EI_OSABI field\n"
+"      --print-soname          DT_SONAME of a shared library\n"
+"      --print-rpath           DT_RUNPATH, or DT_RPATH if there is none\n"
+"      --print-execstack       'execstack: X', '-' or '?' (no PT_GNU_STACK)\n"
+"      --print-needed          each DT_NEEDED entry\n"
+"\n"
+"Edits:\n"
+"      --set-interpreter PATH  change the program interpreter\n"
+"      --set-os-abi ABI        set EI_OSABI (sysv, linux, freebsd, ...)\n"
+"      --set-soname NAME       set DT_SONAME\n"
+"      --set-rpath PATH        set RPATH/RUNPATH ('' clears it, keeping the entry)\n"
+"      --add-rpath PATH        append PATH to RPATH/RUNPATH\n"
+"      --remove-rpath          drop DT_RPATH and DT_RUNPATH entries\n"
+"      --shrink-rpath          keep only directories holding a needed library\n"
+"      --allowed-rpath-prefixes P1:P2  with --shrink-rpath, keep only these\n"
+"      --make-rpath-relative ROOTDIR   make entries under ROOTDIR $ORIGIN-relative\n"
+"      --no-standard-lib-dirs  with --make-rpath-relative, drop /lib, /usr/lib\n"
+"      --force-rpath           write DT_RPATH (default for a new entry: DT_RUNPATH)\n"
+"      --convert-rpath         turn DT_RPATH into DT_RUNPATH\n"
+"      --convert-runpath       turn DT_RUNPATH into DT_RPATH\n"
+"      --add-needed LIB        add a DT_NEEDED entry (repeatable)\n"
+"      --remove-needed LIB     drop a DT_NEEDED entry (repeatable)\n"
+"      --replace-needed OLD NEW  rename a DT_NEEDED entry (repeatable)\n"
+"      --no-default-lib        set DF_1_NODEFLIB\n"
+"      --clear-execstack       make the stack non-executable\n"
+"      --set-execstack         make the stack executable\n"
+"\n"
+"How:\n"
+"      --output FILE           leave FILE... untouched, write the result to FILE\n"
+"  -p, --preserve-dates        keep the file's access and modification times\n"
+"      --dry-run               say what would change, change nothing\n"
+"      --debug                 say what is done and where\n"
+"  -h, --help                  show this help and exit\n"
+"  -V, --version               show the version and exit\n"
+"\n"
+"Unlike patchelf, an edit keeps the entry's type: DT_RPATH stays DT_RPATH.\n"
+"An argument @FILE to --set-rpath, --add-rpath, --set-interpreter or\n"
+"--set-soname reads the value from FILE.\n"
+"Exit status: 0 on success, 1 if any FILE failed, 2 on a usage error.\n"
+"Report bugs to: " PACKAGE_BUGREPORT "\n";
+
+enum opt_id {
+	O_PRINT_INTERP, O_PRINT_OS_ABI, O_PRINT_SONAME, O_PRINT_RPATH, O_PRINT_EXECSTACK,
+	O_PRINT_NEEDED, O_SET_INTERP, O_SET_OS_ABI, O_SET_SONAME, O_SET_RPATH, O_ADD_RPATH,
+	O_REMOVE_RPATH, O_SHRINK_RPATH, O_ALLOWED_PREFIXES, O_MAKE_RELATIVE, O_NO_STD_DIRS,
+	O_FORCE_RPATH, O_CONVERT_RPATH, O_CONVERT_RUNPATH, O_ADD_NEEDED, O_REMOVE_NEEDED,
+	O_REPLACE_NEEDED, O_NO_DEFAULT_LIB, O_CLEAR_EXECSTACK, O_SET_EXECSTACK, O_OUTPUT,
+	O_PRESERVE, O_DRY_RUN, O_DEBUG, O_HELP, O_VERSION, O_END_OPTIONS
+};
+
+struct opt_spec {
+	const char *name;
+	const char *alias;
+	int nargs;
+	enum opt_id id;
+};
+
+static const struct opt_spec specs[] = {
+	{ "--print-interpreter", NULL, 0, O_PRINT_INTERP },
+	{ "--print-os-abi", NULL, 0, O_PRINT_OS_ABI },
+	{ "--print-soname", NULL, 0, O_PRINT_SONAME },
+	{ "--print-rpath", NULL, 0, O_PRINT_RPATH },
+	{ "--print-execstack", NULL, 0, O_PRINT_EXECSTACK },
+	{ "--print-needed", NULL, 0, O_PRINT_NEEDED },
+	{ "--set-interpreter", "--interpreter", 1, O_SET_INTERP },
+	{ "--set-os-abi", NULL, 1, O_SET_OS_ABI },
+	{ "--set-soname", NULL, 1, O_SET_SONAME },
+	{ "--set-rpath", NULL, 1, O_SET_RPATH },
+	{ "--add-rpath", NULL, 1, O_ADD_RPATH },
+	{ "--remove-rpath", NULL, 0, O_REMOVE_RPATH },
+	{ "--shrink-rpath", NULL, 0, O_SHRINK_RPATH },
+	{ "--allowed-rpath-prefixes", NULL, 1, O_ALLOWED_PREFIXES },
+	{ "--make-rpath-relative", NULL, 1, O_MAKE_RELATIVE },
+	{ "--no-standard-lib-dirs", NULL, 0, O_NO_STD_DIRS },
+	{ "--force-rpath", NULL, 0, O_FORCE_RPATH },
+	{ "--convert-rpath", NULL, 0, O_CONVERT_RPATH },
+	{ "--convert-runpath", NULL, 0, O_CONVERT_RUNPATH },
+	{ "--add-needed", NULL, 1, O_ADD_NEEDED },
+	{ "--remove-needed", NULL, 1, O_REMOVE_NEEDED },
+	{ "--replace-needed", NULL, 2, O_REPLACE_NEEDED },
+	{ "--no-default-lib", NULL, 0, O_NO_DEFAULT_LIB },
+	{ "--clear-execstack", NULL, 0, O_CLEAR_EXECSTACK },
+	{ "--set-execstack", NULL, 0, O_SET_EXECSTACK },
+	{ "--output", "-o", 1, O_OUTPUT },
+	{ "--preserve-dates", "-p", 0, O_PRESERVE },
+	{ "--dry-run", "-n", 0, O_DRY_RUN },
+	{ "--debug", NULL, 0, O_DEBUG },
+	{ "--help", "-h", 0, O_HELP },
+	{ "--version", "-V", 0, O_VERSION },
+	{ "--", NULL, 0, O_END_OPTIONS },
+};
+
+static const struct opt_spec *find_spec(const char *arg)
+{
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		if (strcmp(arg, specs[i].name) == 0
+		    || (specs[i].alias && strcmp(arg, specs[i].alias) == 0))
+			return &specs[i];
+	return NULL;
+}
+
+/* patchelf reads "@FILE" arguments from FILE; a trailing newline is part
+ * of the value there too, so we keep the bytes as they are. */
+static const char *resolve_at_file(const char *arg, char **owned)
+{
+	FILE *f;
+	size_t len = 0, cap = 256;
+	char *buf;
+
+	if (arg[0] != '@')
+		return arg;
+	f = fopen(arg + 1, "rb");
+	if (!f) {
+		error(arg + 1, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	buf = malloc(cap);
+	while (buf) {
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+			}
+			buf = nb;
+		}
+	}
+	fclose(f);
+	if (!buf) {
+		error(NULL, "out of memory");
+		return NULL;
+	}
+	buf[len] = '\0';
+	*owned = buf;
+	return buf;
+}
+
+static int push(const char ***list, size_t *n, const char *v)
+{
+	const char **nl = realloc(*list, (*n + 1) * sizeof(**list));
+
+	if (!nl)
+		return error(NULL, "out of memory");
+	nl[(*n)++] = v;
+	*list = nl;
+	return 0;
+}
+
+static int set_rpath_op(struct options *o, enum rpath_op op, const char *arg)
+{
+	if (o->rpath_op != RPATH_KEEP && o->rpath_op != op)
+		return error(NULL, "only one of --set-rpath, --add-rpath, --remove-rpath, "
+			     "--shrink-rpath and --make-rpath-relative may be given");
+	o->rpath_op = op;
+	o->rpath_arg = arg;
+	return 0;
+}
+
+static int apply(struct options *o, enum opt_id id, char **a, char **owned)
+{
+	const char *v = a[0];
+
+	switch (id) {
+	case O_PRINT_INTERP: o->print_interp = true; break;
+	case O_PRINT_OS_ABI: o->print_os_abi = true; break;
+	case O_PRINT_SONAME: o->print_soname = true; break;
+	case O_PRINT_RPATH: o->print_rpath = true; break;
+	case O_PRINT_EXECSTACK: o->print_execstack = true; break;
+	case O_PRINT_NEEDED: o->print_needed = true; break;
+	case O_SET_INTERP: o->set_interp = resolve_at_file(v, owned); return o->set_interp ? 0 : -1;
+	case O_SET_OS_ABI: o->set_os_abi = v; break;
+	case O_SET_SONAME: o->set_soname = resolve_at_file(v, owned); return o->set_soname ? 0 : -1;
+	case O_SET_RPATH:
+	case O_ADD_RPATH:
+		v = resolve_at_file(v, owned);
+		if (!v)
+			return -1;
+		return set_rpath_op(o, id == O_SET_RPATH ? RPATH_SET : RPATH_ADD, v);
+	case O_REMOVE_RPATH: return set_rpath_op(o, RPATH_REMOVE, NULL);
+	case O_SHRINK_RPATH: return set_rpath_op(o, RPATH_SHRINK, NULL);
+	case O_MAKE_RELATIVE: o->root_dir = v; return set_rpath_op(o, RPATH_RELATIVE, NULL);
+	case O_ALLOWED_PREFIXES: o->allowed_prefixes = v; break;
+	case O_NO_STD_DIRS: o->no_std_lib_dirs = true; break;
+	case O_FORCE_RPATH: o->force_rpath = true; break;
+	case O_CONVERT_RPATH: o->convert = CONVERT_TO_RUNPATH; break;
+	case O_CONVERT_RUNPATH: o->convert = CONVERT_TO_RPATH; break;
+	case O_ADD_NEEDED: return push(&o->add_needed, &o->n_add_needed, v);
+	case O_REMOVE_NEEDED: return push(&o->remove_needed, &o->n_remove_needed, v);
+	case O_REPLACE_NEEDED: {
+		struct name_pair *np = realloc(o->replace_needed,
+					       (o->n_replace_needed + 1) * sizeof(*np));
+		if (!np)
+			return error(NULL, "out of memory");
+		np[o->n_replace_needed++] = (struct name_pair){ a[0], a[1] };
+		o->replace_needed = np;
+		break;
+	}
+	case O_NO_DEFAULT_LIB: o->no_default_lib = true; break;
+	case O_CLEAR_EXECSTACK: o->execstack = EXECSTACK_CLEAR; break;
+	case O_SET_EXECSTACK: o->execstack = EXECSTACK_SET; break;
+	case O_OUTPUT: o->output = v; break;
+	case O_PRESERVE: o->preserve_dates = true; break;
+	case O_DRY_RUN: o->dry_run = true; break;
+	case O_DEBUG: o->debug = true; break;
+	case O_HELP: fputs(usage_text, stdout); return 1;
+	case O_VERSION:
+		printf("%s\n", PACKAGE_STRING);
+		return 1;
+	case O_END_OPTIONS: break;
+	}
+	return 0;
+}
+
+/* Values read from @FILE live as long as the options. */
+static int keep_owned(struct options *o, char *owned)
+{
+	if (!owned)
+		return 0;
+	if (push(&o->owned, &o->n_owned, owned) < 0) {
+		free(owned);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_combination(const struct options *o)
+{
+	if (o->n_files == 0)
+		return error(NULL, "no input file (try --help)");
+	if (o->output && o->n_files > 1)
+		return error(NULL, "--output takes exactly one input file");
+	if (o->allowed_prefixes && o->rpath_op != RPATH_SHRINK)
+		return error(NULL, "--allowed-rpath-prefixes needs --shrink-rpath");
+	if (o->no_std_lib_dirs && o->rpath_op != RPATH_RELATIVE)
+		return error(NULL, "--no-standard-lib-dirs needs --make-rpath-relative");
+	if (o->convert != CONVERT_NONE && (o->rpath_op == RPATH_REMOVE))
+		return error(NULL, "--convert-rpath/--convert-runpath and --remove-rpath conflict");
+	return 0;
+}
+
+int options_parse(struct options *o, int argc, char **argv)
+{
+	bool only_files = false;
+
+	memset(o, 0, sizeof(*o));
+	if (argc <= 1) {
+		fputs(usage_text, stderr);
+		return -1;
+	}
+	for (int i = 1; i < argc; i++) {
+		const struct opt_spec *s = only_files ? NULL : find_spec(argv[i]);
+		char *owned = NULL;
+
+		if (!s && !only_files && argv[i][0] == '-' && argv[i][1] != '\0')
+			return error(NULL, "unknown option '%s' (try --help)", argv[i]);
+		if (!s) {
+			if (push(&o->files, &o->n_files, argv[i]) < 0)
+				return -1;
+			continue;
+		}
+		if (s->id == O_END_OPTIONS) {
+			only_files = true;
+			continue;
+		}
+		if (argc - 1 - i < s->nargs)
+			return error(NULL, "option '%s' needs %d argument%s", argv[i], s->nargs,
+				     s->nargs > 1 ? "s" : "");
+		int rc = apply(o, s->id, &argv[i + 1], &owned);
+		if (keep_owned(o, owned) < 0)
+			return -1;
+		if (rc != 0)
+			return rc;
+		i += s->nargs;
+	}
+	return check_combination(o);
+}
+
+void options_free(struct options *o)
+{
+	for (size_t i = 0; i < o->n_owned; i++)
+		free((char *)o->owned[i]);
+	free(o->owned);
+	free(o->files);
+	free(o->add_needed);
+	free(o->remove_needed);
+	free(o->replace_needed);
+}
+
+bool options_have_edits(const struct options *o)
+{
+	return o->set_interp || o->set_os_abi || o->set_soname || o->rpath_op != RPATH_KEEP
+	       || o->convert != CONVERT_NONE || o->execstack != EXECSTACK_KEEP
+	       || o->no_default_lib || o->n_remove_needed || o->n_replace_needed
+	       || o->n_add_needed;
+}

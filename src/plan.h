@@ -1,0 +1,54 @@
+/* A plan: the ordered list of byte writes that carries out the requested
+ * edits, decided completely before the first write.
+ *
+ * Order is the crash-safety argument, so the planners append writes in
+ * this order for each edit: first bytes nothing references yet (a new
+ * string in free space), then the one small write that makes them live
+ * (a dynamic entry, a header field: the switch), then the scrubbing of
+ * bytes nothing references any more.  A process killed between any two
+ * writes leaves a valid file: the old one, or one with a prefix of the
+ * requested edits applied whole.
+ */
+#ifndef ELFPATCH_PLAN_H
+#define ELFPATCH_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "diag.h"
+#include "dynamic.h"
+#include "image.h"
+#include "options.h"
+
+struct plan_write {
+	uint64_t off;
+	size_t len;
+	unsigned char *data;
+	char what[96];
+};
+
+struct plan {
+	struct plan_write *w;
+	size_t n, cap;
+};
+
+void plan_init(struct plan *p);
+void plan_free(struct plan *p);
+
+int plan_add(struct plan *p, uint64_t off, const void *data, size_t len, const char *fmt, ...)
+	PRINTF_LIKE(5, 6);
+
+/* Turns the requested edits into writes; writes nothing (edits.c). */
+int plan_edits(const struct elf_image *img, const struct dynamic *dyn, const struct options *o,
+	       struct plan *p);
+
+/* --dry-run: what the writes would change. */
+void plan_describe(const struct plan *p, const char *path, FILE *out);
+
+/* Applies the planned writes that overlap [off, off + len) to `buf`,
+ * which holds the file's bytes there: what a later step will find. */
+void plan_overlay(const struct plan *p, uint64_t off, unsigned char *buf, size_t len);
+
+#endif
