@@ -36,18 +36,55 @@ static int write_all(int fd, const char *path, uint64_t off, const unsigned char
 	return 0;
 }
 
+static void fault_point(long *step, long stop)
+{
+	if (stop >= 0 && ++*step == stop)
+		raise(SIGKILL);
+}
+
+/* posix_fallocate, not ftruncate alone: a sparse extension would let a
+ * full disk surface later as a failed write in the middle of the plan. */
+static int grow(int fd, const char *path, uint64_t to, bool debug)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return error(path, "cannot stat: %s", strerror(errno));
+	if (to <= (uint64_t)st.st_size)
+		return 0;
+	trace(debug, path, "growing the file from %lld to %llu bytes", (long long)st.st_size,
+	      (unsigned long long)to);
+	int rc = posix_fallocate(fd, st.st_size, (off_t)(to - (uint64_t)st.st_size));
+	if (rc == EOPNOTSUPP || rc == EINVAL)
+		rc = ftruncate(fd, (off_t)to) < 0 ? errno : 0;
+	if (rc != 0)
+		return error(path, "cannot grow the file: %s", strerror(rc));
+	return 0;
+}
+
 static int apply_writes(int fd, const char *path, const struct plan *plan, bool debug)
 {
-	long stop = fault_after();
+	long stop = fault_after(), step = 0;
 
+	if (plan->grow_to) {
+		if (grow(fd, path, plan->grow_to, debug) < 0)
+			return -1;
+		fault_point(&step, stop);
+	}
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct plan_write *w = &plan->w[i];
 		trace(debug, path, "writing %zu byte%s at offset 0x%llx: %s", w->len,
 		      w->len == 1 ? "" : "s", (unsigned long long)w->off, w->what);
 		if (write_all(fd, path, w->off, w->data, w->len) < 0)
 			return -1;
-		if (stop >= 0 && (long)i + 1 == stop)
-			raise(SIGKILL);
+		fault_point(&step, stop);
+	}
+	if (plan->truncate_to) {
+		trace(debug, path, "truncating the file to %llu bytes",
+		      (unsigned long long)plan->truncate_to);
+		if (ftruncate(fd, (off_t)plan->truncate_to) < 0)
+			return error(path, "cannot truncate: %s", strerror(errno));
+		fault_point(&step, stop);
 	}
 	return 0;
 }
@@ -73,7 +110,7 @@ int commit_in_place(struct elf_image *img, const struct plan *plan, const struct
 {
 	int fd, rc;
 
-	if (plan->n == 0) {
+	if (plan->n == 0 && !plan->grow_to && !plan->truncate_to) {
 		trace(o->debug, img->path, "nothing to change");
 		return 0;
 	}

@@ -64,7 +64,11 @@ enum opt_id {
 	O_REMOVE_RPATH, O_SHRINK_RPATH, O_ALLOWED_PREFIXES, O_MAKE_RELATIVE, O_NO_STD_DIRS,
 	O_FORCE_RPATH, O_CONVERT_RPATH, O_CONVERT_RUNPATH, O_ADD_NEEDED, O_REMOVE_NEEDED,
 	O_REPLACE_NEEDED, O_NO_DEFAULT_LIB, O_CLEAR_EXECSTACK, O_SET_EXECSTACK, O_OUTPUT,
-	O_PRESERVE, O_DRY_RUN, O_DEBUG, O_HELP, O_VERSION, O_END_OPTIONS
+	O_PRESERVE, O_DRY_RUN, O_DEBUG, O_HELP, O_VERSION, O_END_OPTIONS,
+	O_PAGE_SIZE, O_NO_GROW, O_CHECK,
+	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
+	O_COMPRESS_DEBUG, O_DECOMPRESS_DEBUG, O_ONLY_KEEP_DEBUG, O_ADD_DEBUGLINK, O_REPORT, O_JSON,
+	O_PRINT_DEPS, O_TREE, O_ROOT, O_LIBRARY_PATH, O_INSTALL_MISSING, O_COMPARE
 };
 
 struct opt_spec {
@@ -106,6 +110,26 @@ static const struct opt_spec specs[] = {
 	{ "--debug", NULL, 0, O_DEBUG },
 	{ "--help", "-h", 0, O_HELP },
 	{ "--version", "-V", 0, O_VERSION },
+	{ "--page-size", NULL, 1, O_PAGE_SIZE },
+	{ "--no-grow", NULL, 0, O_NO_GROW },
+	{ "--check", NULL, 0, O_CHECK },
+	{ "--strip", "--strip-debug", 0, O_STRIP_DEBUG },
+	{ "--strip-all", NULL, 0, O_STRIP_ALL },
+	{ "--remove-section", NULL, 1, O_REMOVE_SECTION },
+	{ "--keep-section", NULL, 1, O_KEEP_SECTION },
+	{ "--strip-section-headers", NULL, 0, O_STRIP_SHDRS },
+	{ "--compress-debug-sections", NULL, 0, O_COMPRESS_DEBUG },
+	{ "--decompress-debug-sections", NULL, 0, O_DECOMPRESS_DEBUG },
+	{ "--only-keep-debug", NULL, 1, O_ONLY_KEEP_DEBUG },
+	{ "--add-gnu-debuglink", NULL, 1, O_ADD_DEBUGLINK },
+	{ "--report", NULL, 0, O_REPORT },
+	{ "--json", NULL, 0, O_JSON },
+	{ "--print-deps", NULL, 0, O_PRINT_DEPS },
+	{ "--tree", NULL, 0, O_TREE },
+	{ "--root", NULL, 1, O_ROOT },
+	{ "--library-path", NULL, 1, O_LIBRARY_PATH },
+	{ "--install-missing", NULL, 1, O_INSTALL_MISSING },
+	{ "--compare", NULL, 2, O_COMPARE },
 	{ "--", NULL, 0, O_END_OPTIONS },
 };
 
@@ -230,6 +254,37 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 		printf("%s\n", PACKAGE_STRING);
 		return 1;
 	case O_END_OPTIONS: break;
+	case O_PAGE_SIZE: {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(v, &end, 0);
+		if (errno || *end || n == 0 || (n & (n - 1)))
+			return error(NULL, "--page-size wants a power of two, not '%s'", v);
+		o->page_size = n;
+		break;
+	}
+	case O_NO_GROW: o->no_grow = true; break;
+	case O_CHECK: o->check = true; break;
+	case O_STRIP_DEBUG: o->strip_debug = true; break;
+	case O_STRIP_ALL: o->strip_all = true; break;
+	case O_REMOVE_SECTION: return push(&o->remove_sections, &o->n_remove_sections, v);
+	case O_KEEP_SECTION: return push(&o->keep_sections, &o->n_keep_sections, v);
+	case O_STRIP_SHDRS: o->strip_section_headers = true; break;
+	case O_COMPRESS_DEBUG: o->compress_debug = true; break;
+	case O_DECOMPRESS_DEBUG: o->decompress_debug = true; break;
+	case O_ONLY_KEEP_DEBUG: o->only_keep_debug = v; break;
+	case O_ADD_DEBUGLINK: o->add_debuglink = v; break;
+	case O_REPORT: o->report = true; break;
+	case O_JSON: o->json = true; break;
+	case O_PRINT_DEPS: o->print_deps = true; break;
+	case O_TREE: o->tree = true; break;
+	case O_ROOT: o->root = v; break;
+	case O_LIBRARY_PATH: o->library_path = v; break;
+	case O_INSTALL_MISSING: o->install_missing = v; break;
+	case O_COMPARE:
+		o->compare_static = a[0];
+		o->compare_dynamic = a[1];
+		break;
 	}
 	return 0;
 }
@@ -248,7 +303,7 @@ static int keep_owned(struct options *o, char *owned)
 
 static int check_combination(const struct options *o)
 {
-	if (o->n_files == 0)
+	if (o->n_files == 0 && !o->compare_static)
 		return error(NULL, "no input file (try --help)");
 	if (o->output && o->n_files > 1)
 		return error(NULL, "--output takes exactly one input file");
@@ -307,6 +362,8 @@ void options_free(struct options *o)
 	free(o->add_needed);
 	free(o->remove_needed);
 	free(o->replace_needed);
+	free(o->remove_sections);
+	free(o->keep_sections);
 }
 
 bool options_have_edits(const struct options *o)
@@ -314,5 +371,12 @@ bool options_have_edits(const struct options *o)
 	return o->set_interp || o->set_os_abi || o->set_soname || o->rpath_op != RPATH_KEEP
 	       || o->convert != CONVERT_NONE || o->execstack != EXECSTACK_KEEP
 	       || o->no_default_lib || o->n_remove_needed || o->n_replace_needed
-	       || o->n_add_needed;
+	       || o->n_add_needed || o->page_size;
+}
+
+bool options_have_section_edits(const struct options *o)
+{
+	return o->strip_debug || o->strip_all || o->strip_section_headers || o->compress_debug
+	       || o->decompress_debug || o->n_remove_sections || o->only_keep_debug
+	       || o->add_debuglink;
 }

@@ -40,6 +40,29 @@ struct options {
 	const char **add_needed;
 	size_t n_add_needed;
 
+	/* Growth (issue: growing an ELF when an edit does not fit). */
+	uint64_t page_size;          /* 0: the file's own largest PT_LOAD p_align */
+	bool no_grow;
+	bool check;                  /* --check: layout checks only */
+
+	/* Stripping and the size report (sections.c, report.c). */
+	bool strip_debug, strip_all, strip_section_headers;
+	bool compress_debug, decompress_debug;
+	const char **remove_sections;
+	size_t n_remove_sections;
+	const char **keep_sections;
+	size_t n_keep_sections;
+	const char *only_keep_debug;  /* FILE */
+	const char *add_debuglink;    /* FILE */
+	bool report, json;
+
+	/* Dependency resolution (deps.c). */
+	bool print_deps, tree;
+	const char *root;             /* --root SYSROOT */
+	const char *library_path;     /* --library-path DIR:... */
+	const char *install_missing;  /* DIR inside SYSROOT */
+	const char *compare_static, *compare_dynamic;
+
 	/* How. */
 	const char *output;
 	bool debug, dry_run, preserve_dates;
@@ -53,6 +76,9 @@ struct options {
 /* 0 to go on, 1 when --help/--version was handled, -1 on a usage error. */
 int options_parse(struct options *o, int argc, char **argv);
 void options_free(struct options *o);
+/* Edits of the dynamic section, headers and interpreter. */
 bool options_have_edits(const struct options *o);
+/* Strip, compress, split: edits of non-allocated sections. */
+bool options_have_section_edits(const struct options *o);
 
 #endif

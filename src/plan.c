@@ -48,13 +48,19 @@ int plan_add(struct plan *p, uint64_t off, const void *data, size_t len, const c
 
 void plan_describe(const struct plan *p, const char *path, FILE *out)
 {
-	if (p->n == 0) {
+	if (p->n == 0 && !p->grow_to && !p->truncate_to) {
 		fprintf(out, "%s: nothing to change\n", path);
 		return;
 	}
+	if (p->grow_to)
+		fprintf(out, "%s: would grow the file to %llu bytes\n", path,
+			(unsigned long long)p->grow_to);
 	for (size_t i = 0; i < p->n; i++)
 		fprintf(out, "%s: would write %zu byte%s at offset 0x%llx: %s\n", path, p->w[i].len,
 			p->w[i].len == 1 ? "" : "s", (unsigned long long)p->w[i].off, p->w[i].what);
+	if (p->truncate_to)
+		fprintf(out, "%s: would truncate the file to %llu bytes\n", path,
+			(unsigned long long)p->truncate_to);
 }
 
 void plan_overlay(const struct plan *p, uint64_t off, unsigned char *buf, size_t len)

@@ -32,6 +32,13 @@ struct plan_write {
 struct plan {
 	struct plan_write *w;
 	size_t n, cap;
+	/* When above the file's size: the file is extended (and its blocks
+	 * allocated, so a full disk fails here and not as SIGBUS or a short
+	 * write later) before the first write. */
+	uint64_t grow_to;
+	/* When non-zero: the file is cut to this size after the last write,
+	 * once nothing references the bytes beyond it. */
+	uint64_t truncate_to;
 };
 
 void plan_init(struct plan *p);
