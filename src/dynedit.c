@@ -7,6 +7,7 @@
 
 #include "bytes.h"
 #include "diag.h"
+#include "grow.h"
 
 #ifndef DT_MIPS_RLD_MAP_REL
 #define DT_MIPS_RLD_MAP_REL 0x70000035
@@ -35,6 +36,39 @@ void dynmodel_free(struct dyn_model *m)
 	free(m->ent);
 	m->ent = NULL;
 	strtab_free(&m->str);
+}
+
+int dynmodel_relocate(struct dyn_model *m, const struct growth_result *g)
+{
+	if (g->str_moved) {
+		unsigned char *b = realloc(m->str.bytes, g->str_size);
+		uint32_t *r = realloc(m->str.refs, g->str_size * sizeof(*r));
+		if (b)
+			m->str.bytes = b;
+		if (r)
+			m->str.refs = r;
+		if (!b || !r)
+			return error(m->img->path, "out of memory");
+		memset(b + m->str.size, 0, g->str_size - m->str.size);
+		memset(r + m->str.size, 0, (g->str_size - m->str.size) * sizeof(*r));
+		m->str.off = g->str_off;
+		m->str.size = g->str_size;
+		for (size_t i = 0; i < m->count; i++)
+			if (m->ent[i].tag == DT_STRTAB)
+				m->ent[i].val = g->str_vaddr;
+			else if (m->ent[i].tag == DT_STRSZ)
+				m->ent[i].val = g->str_size;
+	}
+	if (g->dyn_moved && g->dyn_slots > m->slots) {
+		struct xdyn *e = realloc(m->ent, g->dyn_slots * sizeof(*e));
+		if (!e)
+			return error(m->img->path, "out of memory");
+		memset(e + m->slots, 0, (g->dyn_slots - m->slots) * sizeof(*e));
+		m->ent = e;
+		m->off = g->dyn_off;
+		m->slots = g->dyn_slots;
+	}
+	return 0;
 }
 
 long dynmodel_find(const struct dyn_model *m, int64_t tag, size_t from)
@@ -152,10 +186,10 @@ static int64_t place_string(struct dyn_model *m, const char *s, const char *what
 	at = strtab_find_free(&m->str, need);
 	if (at < 0) {
 		uint64_t have = largest_free_run(&m->str);
-		error(m->img->path, "%s: no room for \"%s\" in .dynstr: %llu bytes needed, "
-		      "%llu free in one piece (%llu missing)", what, s, (unsigned long long)need,
-		      (unsigned long long)have, (unsigned long long)(need - have));
-		return -1;
+		return plan_no_room(m->plan, m->img->path, "%s: no room for \"%.40s%s\" in .dynstr: "
+				    "%llu bytes needed, %llu free in one piece (%llu missing)", what,
+				    s, strlen(s) > 40 ? "..." : "", (unsigned long long)need,
+				    (unsigned long long)have, (unsigned long long)(need - have));
 	}
 	if (write_string(m, (uint64_t)at, s, what) < 0)
 		return -1;
@@ -287,8 +321,8 @@ int dynmodel_insert(struct dyn_model *m, size_t at, int64_t tag, uint64_t val, c
 		    const char *what)
 {
 	if (m->count + 2 > m->slots)
-		return error(m->img->path, "%s: no spare slot in .dynamic for a new entry "
-			     "(%zu bytes missing)", what, m->entsize);
+		return plan_no_room(m->plan, m->img->path, "%s: no spare slot in .dynamic for a new "
+				    "entry (%zu bytes missing)", what, m->entsize);
 	if (s) {
 		int64_t p = place_string(m, s, what);
 		if (p < 0)

@@ -35,6 +35,11 @@ int dynmodel_init(struct dyn_model *m, const struct elf_image *img, const struct
 		  struct plan *plan, bool debug);
 void dynmodel_free(struct dyn_model *m);
 
+/* After growth (grow.c) planned new homes for .dynstr and/or .dynamic:
+ * the model continues there, with the spare room at the end. */
+struct growth_result;
+int dynmodel_relocate(struct dyn_model *m, const struct growth_result *g);
+
 long dynmodel_find(const struct dyn_model *m, int64_t tag, size_t from);
 const char *dynmodel_str(const struct dyn_model *m, size_t idx);
 

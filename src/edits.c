@@ -7,6 +7,7 @@
 #include "bytes.h"
 #include "diag.h"
 #include "dynedit.h"
+#include "grow.h"
 #include "plan.h"
 #include "print.h"
 #include "rpath.h"
@@ -37,9 +38,10 @@ static int plan_interp(const struct elf_image *img, const char *interp, struct p
 		return 0;
 	const struct xphdr *seg = &img->ph[ph];
 	if (len + 1 > seg->filesz)
-		return error(img->path, "--set-interpreter: \"%s\" needs %zu bytes, PT_INTERP has %llu "
-			     "(%llu missing)", interp, len + 1, (unsigned long long)seg->filesz,
-			     (unsigned long long)(len + 1 - seg->filesz));
+		return plan_no_room(p, img->path, "--set-interpreter: \"%.40s%s\" needs %zu bytes, "
+				    "PT_INTERP has %llu (%llu missing)", interp, len > 40 ? "..." : "", len + 1,
+				    (unsigned long long)seg->filesz,
+				    (unsigned long long)(len + 1 - seg->filesz));
 	unsigned char *buf = calloc(1, seg->filesz);
 	if (!buf)
 		return error(img->path, "out of memory");
@@ -294,7 +296,7 @@ static bool wants_dynamic(const struct options *o)
 }
 
 static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
-			const struct options *o, struct plan *p)
+			const struct options *o, struct plan *p, const struct growth_result *g)
 {
 	struct dyn_model m;
 	int rc = -1;
@@ -302,6 +304,8 @@ static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
 	if (need_dyn(img, dyn, "cannot edit dynamic entries") < 0)
 		return -1;
 	if (dynmodel_init(&m, img, dyn, p, o->debug) < 0)
+		goto out;
+	if (g && dynmodel_relocate(&m, g) < 0)
 		goto out;
 	if (o->set_soname && plan_soname(&m, o->set_soname) < 0)
 		goto out;
@@ -324,18 +328,100 @@ out:
 	return rc;
 }
 
+static int plan_all(const struct elf_image *img, const struct dynamic *dyn,
+		    const struct options *o, struct plan *p, const struct growth_result *g)
+{
+	if (o->set_os_abi && plan_os_abi(img, o->set_os_abi, p) < 0)
+		return -1;
+	if (o->set_interp && !(g && g->interp_moved) && plan_interp(img, o->set_interp, p) < 0)
+		return -1;
+	if (o->execstack != EXECSTACK_KEEP && plan_execstack(img, o->execstack, p) < 0)
+		return -1;
+	if (wants_dynamic(o) && plan_dynamic(img, dyn, o, p, g) < 0)
+		return -1;
+	return 0;
+}
+
+/* Upper bound of the .dynstr bytes the requested edits can add. */
+static uint64_t string_room(const struct dynamic *dyn, const struct elf_image *img,
+			    const struct options *o)
+{
+	uint64_t n = 0;
+	long rn = dynamic_find(dyn, DT_RUNPATH, 0), rp = dynamic_find(dyn, DT_RPATH, 0);
+	const char *cur = rn >= 0 ? dynamic_str(img, dyn, dyn->ent[rn].val)
+			  : rp >= 0 ? dynamic_str(img, dyn, dyn->ent[rp].val) : "";
+
+	if (o->set_soname)
+		n += strlen(o->set_soname) + 1;
+	if (o->rpath_op == RPATH_SET)
+		n += strlen(o->rpath_arg) + 1;
+	else if (o->rpath_op == RPATH_ADD)
+		n += strlen(cur) + strlen(o->rpath_arg) + 2;
+	else if (o->rpath_op == RPATH_SHRINK || o->rpath_op == RPATH_RELATIVE)
+		n += 3 * strlen(cur) + 64;
+	for (size_t i = 0; i < o->n_add_needed; i++)
+		n += strlen(o->add_needed[i]) + 1;
+	for (size_t i = 0; i < o->n_replace_needed; i++)
+		n += strlen(o->replace_needed[i].to) + 1;
+	return n;
+}
+
+/* Entries the requested edits can add to .dynamic. */
+static size_t entry_room(const struct dynamic *dyn, const struct options *o)
+{
+	size_t n = o->n_add_needed;
+
+	if (o->set_soname && dynamic_find(dyn, DT_SONAME, 0) < 0)
+		n++;
+	if ((o->rpath_op == RPATH_SET || o->rpath_op == RPATH_ADD)
+	    && dynamic_find(dyn, DT_RPATH, 0) < 0 && dynamic_find(dyn, DT_RUNPATH, 0) < 0)
+		n++;
+	if (o->no_default_lib && dynamic_find(dyn, DT_FLAGS_1, 0) < 0)
+		n++;
+	return n;
+}
+
+static bool interp_fits(const struct elf_image *img, const char *interp)
+{
+	for (size_t i = 0; i < img->phnum; i++)
+		if (img->ph[i].type == PT_INTERP)
+			return strlen(interp) + 1 <= img->ph[i].filesz;
+	return true;
+}
+
+static int plan_with_growth(const struct elf_image *img, const struct dynamic *dyn,
+			    const struct options *o, struct plan *p)
+{
+	struct growth_request rq = { .page_size = o->page_size, .debug = o->debug };
+	struct growth_result g;
+
+	if (wants_dynamic(o) && dyn && dyn->has_strtab) {
+		rq.str_slack = string_room(dyn, img, o);
+		size_t entries = entry_room(dyn, o);
+		if (entries && dyn->count + 1 + entries > dyn->slots)
+			rq.dyn_slack = entries;
+	}
+	if (o->set_interp && !interp_fits(img, o->set_interp))
+		rq.interp = o->set_interp;
+	if (grow_plan(img, dyn, &rq, p, &g) < 0)
+		return -1;
+	return plan_all(img, dyn, o, p, &g);
+}
+
 int plan_edits(const struct elf_image *img, const struct dynamic *dyn, const struct options *o,
 	       struct plan *p)
 {
 	if (img->eh.type != ET_EXEC && img->eh.type != ET_DYN)
 		return error(img->path, "not an executable or shared library (e_type %u)", img->eh.type);
-	if (o->set_os_abi && plan_os_abi(img, o->set_os_abi, p) < 0)
-		return -1;
-	if (o->set_interp && plan_interp(img, o->set_interp, p) < 0)
-		return -1;
-	if (o->execstack != EXECSTACK_KEEP && plan_execstack(img, o->execstack, p) < 0)
-		return -1;
-	if (wants_dynamic(o) && plan_dynamic(img, dyn, o, p) < 0)
-		return -1;
-	return 0;
+	/* First try to fit everything in place; only if that runs out of
+	 * room (and growth is allowed) plan again with appended space. */
+	p->trial = !o->no_grow;
+	int rc = plan_all(img, dyn, o, p, NULL);
+	p->trial = false;
+	if (rc == 0 || !p->short_of_room || o->no_grow)
+		return rc;
+	plan_free(p);
+	plan_init(p);
+	trace(o->debug, img->path, "the edits do not fit in place: growing the file");
+	return plan_with_growth(img, dyn, o, p);
 }

@@ -46,6 +46,20 @@ int plan_add(struct plan *p, uint64_t off, const void *data, size_t len, const c
 	return 0;
 }
 
+int plan_no_room(struct plan *p, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+
+	p->short_of_room = true;
+	if (p->trial)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error(path, "%s", msg);
+}
+
 void plan_describe(const struct plan *p, const char *path, FILE *out)
 {
 	if (p->n == 0 && !p->grow_to && !p->truncate_to) {

@@ -39,7 +39,16 @@ struct plan {
 	/* When non-zero: the file is cut to this size after the last write,
 	 * once nothing references the bytes beyond it. */
 	uint64_t truncate_to;
+	/* Set by plan_edits() for a first, trial planning pass: an edit that
+	 * does not fit sets short_of_room and fails without a message, and
+	 * planning starts again with room made by growth (grow.c). */
+	bool trial;
+	bool short_of_room;
 };
+
+/* An edit does not fit in the existing space: in a trial pass, note it
+ * quietly; otherwise print why (with `path`).  Returns -1. */
+int plan_no_room(struct plan *p, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 void plan_init(struct plan *p);
 void plan_free(struct plan *p);

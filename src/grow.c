@@ -1,0 +1,488 @@
+#include <config.h>
+
+#include "grow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "diag.h"
+#include "validate.h"
+
+/* How the new bytes get mapped, in order of preference. */
+enum map_way {
+	MAP_TAIL,    /* extend a PT_LOAD that already ends the file */
+	MAP_SLOT,    /* a spare entry (spare_header()) becomes the new PT_LOAD */
+	MAP_MOVE     /* the program header table moves into the new space */
+};
+
+struct layout {
+	enum map_way way;
+	size_t seg;                 /* TAIL: the PT_LOAD; SLOT: the PT_NULL */
+	uint64_t align, off, vaddr, len;
+	uint64_t ph_at, str_at, dyn_at, interp_at;
+	size_t dyn_slots;
+};
+
+/* How each loader finds the program headers of a program:
+ * - Linux before 5.18 passes AT_PHDR = (first PT_LOAD's p_vaddr -
+ *   p_offset) + e_phoff, wherever the table really is; Linux 5.18 and
+ *   later, and qemu-user, use the PT_LOAD that holds e_phoff.
+ * - glibc's ld.so and musl read the program's headers at AT_PHDR and
+ *   derive the load bias from PT_PHDR's p_vaddr.
+ * - For a shared library, ld.so reads the headers from the file at
+ *   e_phoff and finds them in memory through PT_PHDR or the PT_LOAD that
+ *   holds e_phoff (glibc copies them to the heap if none does).
+ * A moved table is found by all of them when the new segment keeps the
+ * first PT_LOAD's vaddr - offset, so both kernel formulas agree.  That
+ * may need padding up to the next free aligned address; we pay at most
+ * two alignment units for it, else use the smallest congruent placement
+ * and warn that old kernels will not find the table. */
+#define COMPAT_PADDING_UNITS 2
+
+static uint64_t max_load_align(const struct elf_image *img)
+{
+	uint64_t a = 1;
+
+	for (size_t i = 0; i < img->phnum; i++)
+		if (img->ph[i].type == PT_LOAD && img->ph[i].align > a)
+			a = img->ph[i].align;
+	return a;
+}
+
+/* A program header the new PT_LOAD can take over: PT_NULL, or the
+ * PT_PHDR of a non-PIE executable, whose load bias is zero, so neither
+ * ld.so nor musl needs PT_PHDR to find it.  Keeping the table where it
+ * is keeps the file within what GNU strip and eu-strip can rewrite: both
+ * put the program header table right after the ELF header. */
+static bool spare_header(const struct elf_image *img, const struct xphdr *ph)
+{
+	return ph->type == PT_NULL || (ph->type == PT_PHDR && img->eh.type == ET_EXEC);
+}
+
+static int find_segments(const struct elf_image *img, long *first, long *top, long *null_slot,
+			 uint64_t *max_end)
+{
+	*first = *top = *null_slot = -1;
+	*max_end = 0;
+	for (size_t i = 0; i < img->phnum; i++) {
+		const struct xphdr *ph = &img->ph[i];
+		if (spare_header(img, ph) && *null_slot < 0)
+			*null_slot = (long)i;
+		if (ph->type != PT_LOAD)
+			continue;
+		if (*first < 0)
+			*first = (long)i;
+		if (ph->vaddr + ph->memsz >= *max_end) {
+			*max_end = ph->vaddr + ph->memsz;
+			*top = (long)i;
+		}
+	}
+	if (*first < 0)
+		return error(img->path, "cannot grow: the file has no PT_LOAD segment");
+	return 0;
+}
+
+static bool is_program(const struct elf_image *img)
+{
+	if (img->eh.type == ET_EXEC)
+		return true;
+	for (size_t i = 0; i < img->phnum; i++)
+		if (img->ph[i].type == PT_INTERP)
+			return true;
+	return false;
+}
+
+static void place_congruent(struct layout *l, uint64_t size, uint64_t max_end)
+{
+	l->off = align_up(size, 8);
+	l->vaddr = align_up(max_end, l->align) + (l->off & (l->align - 1));
+}
+
+static void place_region(const struct elf_image *img, struct layout *l, long first, long top,
+			 long null_slot, uint64_t max_end)
+{
+	const struct xphdr *t = &img->ph[top];
+
+	if (t->offset + t->filesz == img->size && t->filesz == t->memsz && !(t->flags & PF_X)) {
+		l->way = MAP_TAIL;
+		l->seg = (size_t)top;
+		l->off = align_up(img->size, 8);
+		l->vaddr = t->vaddr + (l->off - t->offset);
+		return;
+	}
+	if (null_slot >= 0) {
+		l->way = MAP_SLOT;
+		l->seg = (size_t)null_slot;
+		place_congruent(l, img->size, max_end);
+		return;
+	}
+	l->way = MAP_MOVE;
+	uint64_t delta = img->ph[first].vaddr - img->ph[first].offset;
+	uint64_t need = align_up(max_end, l->align);
+	/* Only a program is handed AT_PHDR: ld.so finds a library's program
+	 * headers through PT_PHDR or the PT_LOAD that holds e_phoff. */
+	if (!is_program(img)) {
+		place_congruent(l, img->size, max_end);
+		return;
+	}
+	if (delta % l->align == 0 && need >= delta) {
+		l->off = align_up(img->size, 8);
+		if (l->off + delta < need)
+			l->off = align_up(need - delta, 8);
+		l->vaddr = l->off + delta;
+		if (l->off - img->size <= COMPAT_PADDING_UNITS * l->align)
+			return;
+	}
+	warning(img->path, "program headers moved where Linux before 5.18 does not find them");
+	place_congruent(l, img->size, max_end);
+}
+
+static void size_pieces(const struct elf_image *img, const struct dynamic *dyn,
+			const struct growth_request *rq, struct layout *l)
+{
+	uint64_t at = 0;
+
+	if (l->way == MAP_MOVE) {
+		l->ph_at = 0;
+		at = (img->phnum + 1) * phdr_size(img->cls);
+	}
+	if (rq->str_slack) {
+		l->str_at = at = align_up(at, 8);
+		at += dyn->str_size + rq->str_slack;
+	}
+	if (rq->dyn_slack) {
+		l->dyn_at = at = align_up(at, 8);
+		l->dyn_slots = dyn->count + 1 + rq->dyn_slack;
+		at += l->dyn_slots * dyn->entsize;
+	}
+	if (rq->interp) {
+		l->interp_at = at;
+		at += strlen(rq->interp) + 1;
+	}
+	l->len = at;
+}
+
+/* The dynamic entries as they must read once .dynstr has moved. */
+static void retarget_strtab(struct xdyn *ent, size_t n, const struct growth_result *g)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ent[i].tag == DT_STRTAB)
+			ent[i].val = g->str_vaddr;
+		else if (ent[i].tag == DT_STRSZ)
+			ent[i].val = g->str_size;
+	}
+}
+
+static int encode_dyn(const struct elf_image *img, unsigned char *out, const struct xdyn *ent,
+		      size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dyn_encode(img->cls, out + i * dyn_size(img->cls), &ent[i]) < 0)
+			return error(img->path, "dynamic entry value does not fit the file's class");
+	return 0;
+}
+
+/* Writable only when it holds .dynamic, which ld.so writes (DT_DEBUG). */
+static struct xphdr new_load(const struct layout *l, bool writable)
+{
+	return (struct xphdr){ .type = PT_LOAD, .flags = PF_R | (writable ? PF_W : 0), .offset = l->off,
+			       .vaddr = l->vaddr, .paddr = l->vaddr, .filesz = l->len,
+			       .memsz = l->len, .align = l->align };
+}
+
+static struct xphdr at_piece(struct xphdr ph, const struct layout *l, uint64_t at, uint64_t size)
+{
+	ph.offset = l->off + at;
+	ph.vaddr = ph.paddr = l->vaddr + at;
+	ph.filesz = ph.memsz = size;
+	return ph;
+}
+
+/* The program headers after growth: PT_PHDR, PT_DYNAMIC and PT_INTERP
+ * point at the new places, and (MAP_MOVE) the new PT_LOAD follows the
+ * last PT_LOAD, keeping the loads sorted by address. */
+static size_t new_phdrs(const struct elf_image *img, const struct layout *l,
+			const struct growth_result *g, const struct growth_request *rq,
+			struct xphdr *out)
+{
+	size_t n = 0, last_load = 0;
+
+	for (size_t i = 0; i < img->phnum; i++) {
+		struct xphdr ph = img->ph[i];
+		if (l->way == MAP_SLOT && i == l->seg)
+			continue;
+		if (ph.type == PT_PHDR && l->way == MAP_MOVE)
+			ph = at_piece(ph, l, l->ph_at, (img->phnum + 1) * phdr_size(img->cls));
+		else if (ph.type == PT_DYNAMIC && g->dyn_moved)
+			ph = at_piece(ph, l, l->dyn_at, l->dyn_slots * dyn_size(img->cls));
+		else if (ph.type == PT_INTERP && rq->interp)
+			ph = at_piece(ph, l, l->interp_at, strlen(rq->interp) + 1);
+		else if (l->way == MAP_TAIL && i == l->seg) {
+			ph.filesz = ph.memsz = l->off + l->len - ph.offset;
+			if (g->dyn_moved)
+				ph.flags |= PF_W;
+		}
+		if (ph.type == PT_LOAD)
+			last_load = n;
+		out[n++] = ph;
+	}
+	if (l->way != MAP_TAIL) {
+		memmove(&out[last_load + 2], &out[last_load + 1], (n - last_load - 1) * sizeof(*out));
+		out[last_load + 1] = new_load(l, g->dyn_moved);
+		n++;
+	}
+	return n;
+}
+
+static int build_region(const struct elf_image *img, const struct dynamic *dyn,
+			const struct growth_request *rq, const struct layout *l,
+			const struct growth_result *g, const struct xphdr *ph, size_t nph,
+			unsigned char *buf)
+{
+	if (l->way == MAP_MOVE)
+		for (size_t i = 0; i < nph; i++)
+			if (phdr_encode(img->cls, buf + l->ph_at + i * phdr_size(img->cls), &ph[i]) < 0)
+				return error(img->path, "program header value does not fit the file's class");
+	if (g->str_moved)
+		memcpy(buf + l->str_at, img->map + dyn->str_off, dyn->str_size);
+	if (g->dyn_moved) {
+		struct xdyn *ent = calloc(l->dyn_slots, sizeof(*ent));
+		if (!ent)
+			return error(img->path, "out of memory");
+		memcpy(ent, dyn->ent, dyn->count * sizeof(*ent));
+		retarget_strtab(ent, dyn->count, g);
+		int rc = encode_dyn(img, buf + l->dyn_at, ent, l->dyn_slots);
+		free(ent);
+		if (rc < 0)
+			return -1;
+	}
+	if (rq->interp)
+		memcpy(buf + l->interp_at, rq->interp, strlen(rq->interp) + 1);
+	return 0;
+}
+
+static int write_phdr(const struct elf_image *img, struct plan *p, size_t i, const struct xphdr *ph,
+		      const char *what)
+{
+	unsigned char b[sizeof(Elf64_Phdr)];
+
+	if (phdr_encode(img->cls, b, ph) < 0)
+		return error(img->path, "program header value does not fit the file's class");
+	return plan_add(p, img->eh.phoff + i * phdr_size(img->cls), b, phdr_size(img->cls),
+			"growth: %s (program header %zu)", what, i);
+}
+
+/* One write makes the new bytes live: the ELF header when the table moved
+ * (the new table already says everything), else the whole table rewritten
+ * in place (the new PT_LOAD takes the spare entry's place in address
+ * order), or, extending the last segment, its entry and then those that
+ * point into it. */
+static int plan_switch(const struct elf_image *img, const struct layout *l, const struct xphdr *ph,
+		       size_t nph, struct plan *p)
+{
+	if (l->way == MAP_MOVE) {
+		struct xehdr eh = img->eh;
+		unsigned char b[sizeof(Elf64_Ehdr)];
+		if (img->eh.phnum == PN_XNUM || nph >= PN_XNUM)
+			return error(img->path, "cannot grow: too many program headers");
+		eh.phoff = l->off + l->ph_at;
+		eh.phnum = (uint16_t)nph;
+		if (ehdr_encode(img->cls, b, &eh) < 0)
+			return error(img->path, "ELF header value does not fit the file's class");
+		return plan_add(p, 0, b, ehdr_size(img->cls), "growth: program header table moved "
+				"to offset 0x%llx", (unsigned long long)eh.phoff);
+	}
+	if (l->way == MAP_SLOT) {
+		size_t ent = phdr_size(img->cls);
+		unsigned char *b = calloc(nph, ent);
+		int rc = 0;
+		if (!b)
+			return error(img->path, "out of memory");
+		for (size_t i = 0; i < nph && rc == 0; i++)
+			if (phdr_encode(img->cls, b + i * ent, &ph[i]) < 0)
+				rc = error(img->path, "program header value does not fit the file's class");
+		if (rc == 0)
+			rc = plan_add(p, img->eh.phoff, b, nph * ent, "growth: program header table "
+				      "with the new PT_LOAD in place of entry %zu", l->seg);
+		free(b);
+		return rc;
+	}
+	if (write_phdr(img, p, l->seg, &ph[l->seg], "map the new bytes") < 0)
+		return -1;
+	for (size_t i = 0; i < img->phnum; i++)
+		if (i != l->seg && memcmp(&ph[i], &img->ph[i], sizeof(ph[i])) != 0
+		    && write_phdr(img, p, i, &ph[i], "point at the new bytes") < 0)
+			return -1;
+	return 0;
+}
+
+/* With .dynstr moved but .dynamic in place, DT_STRTAB and DT_STRSZ change
+ * in one write of the entries between them (the others rewritten as they
+ * are), so no reader sees one without the other. */
+static int switch_strtab(const struct elf_image *img, const struct dynamic *dyn,
+			 const struct growth_result *g, struct plan *p)
+{
+	long a = dynamic_find(dyn, DT_STRTAB, 0), b = dynamic_find(dyn, DT_STRSZ, 0);
+	size_t lo = (size_t)(a < b ? a : b), hi = (size_t)(a < b ? b : a), n = hi - lo + 1;
+	struct xdyn *ent = calloc(n, sizeof(*ent));
+	unsigned char *buf = calloc(n, dyn->entsize);
+	int rc = -1;
+
+	if (!ent || !buf) {
+		error(img->path, "out of memory");
+		goto out;
+	}
+	memcpy(ent, &dyn->ent[lo], n * sizeof(*ent));
+	retarget_strtab(ent, n, g);
+	if (encode_dyn(img, buf, ent, n) == 0)
+		rc = plan_add(p, dyn->off + lo * dyn->entsize, buf, n * dyn->entsize,
+			      "growth: DT_STRTAB/DT_STRSZ point at the new .dynstr");
+out:
+	free(ent);
+	free(buf);
+	return rc;
+}
+
+/* Symbols that carry a moved table's address, as a linker would have
+ * written them: the section symbol (STT_SECTION) of a moved section, and
+ * _DYNAMIC for .dynamic.  Only .symtab: .dynsym is loaded and left alone. */
+static bool symbol_follows(const struct elf_image *img, const struct xshdr *symtab,
+			   const struct xsym *sym, size_t shndx, bool dynamic)
+{
+	if (ELF64_ST_TYPE(sym->info) == STT_SECTION)
+		return sym->shndx == shndx;
+	if (!dynamic)
+		return false;
+	const struct xshdr *str = &img->sh[symtab->link];
+	if (str->type != SHT_STRTAB || sym->name >= str->size)
+		return false;
+	const char *name = (const char *)img->map + str->offset + sym->name;
+	return strnlen(name, str->size - sym->name) == 8 && memcmp(name, "_DYNAMIC", 8) == 0;
+}
+
+static int update_section_symbols(const struct elf_image *img, size_t shndx, uint64_t addr,
+				  struct plan *p)
+{
+	size_t ent = sym_size(img->cls), w = img->cls.is64 ? 8 : 4;
+	size_t at = img->cls.is64 ? offsetof(Elf64_Sym, st_value) : offsetof(Elf32_Sym, st_value);
+	bool dynamic = img->sh[shndx].type == SHT_DYNAMIC;
+
+	for (size_t i = 1; i < img->shnum; i++) {
+		const struct xshdr *s = &img->sh[i];
+		if (s->type != SHT_SYMTAB)
+			continue;
+		for (uint64_t k = 0; k + ent <= s->size; k += ent) {
+			struct xsym sym;
+			unsigned char b[8];
+			sym_decode(img->cls, img->map + s->offset + k, &sym);
+			if (!symbol_follows(img, s, &sym, shndx, dynamic))
+				continue;
+			store_uint(b, w, img->cls.msb, addr);
+			if (plan_add(p, s->offset + k + at, b, w, "growth: symbol value for %s",
+				     section_name(img, shndx)) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int write_shdr(const struct elf_image *img, struct plan *p, size_t i, uint64_t off,
+		      uint64_t addr, uint64_t size)
+{
+	struct xshdr sh = img->sh[i];
+	unsigned char b[sizeof(Elf64_Shdr)];
+
+	sh.offset = off;
+	sh.addr = addr;
+	sh.size = size;
+	if (shdr_encode(img->cls, b, &sh) < 0)
+		return error(img->path, "section header value does not fit the file's class");
+	if (plan_add(p, img->eh.shoff + i * shdr_size(img->cls), b, shdr_size(img->cls),
+		     "growth: section %s describes its new place", section_name(img, i)) < 0)
+		return -1;
+	return update_section_symbols(img, i, addr, p);
+}
+
+static int update_sections(const struct elf_image *img, const struct dynamic *dyn,
+			   const struct layout *l, const struct growth_result *g,
+			   const struct growth_request *rq, struct plan *p)
+{
+	for (size_t i = 1; i < img->shnum; i++) {
+		const struct xshdr *s = &img->sh[i];
+		int rc = 0;
+		if (g->dyn_moved && s->type == SHT_DYNAMIC)
+			rc = write_shdr(img, p, i, g->dyn_off, g->dyn_vaddr, l->dyn_slots * dyn->entsize);
+		else if (g->str_moved && s->type == SHT_STRTAB && (s->flags & SHF_ALLOC)
+			 && s->addr == dyn->str_vaddr)
+			rc = write_shdr(img, p, i, g->str_off, g->str_vaddr, g->str_size);
+		else if (rq->interp && s->type == SHT_PROGBITS && strcmp(section_name(img, i), ".interp") == 0)
+			rc = write_shdr(img, p, i, l->off + l->interp_at, l->vaddr + l->interp_at,
+					strlen(rq->interp) + 1);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void fill_result(const struct dynamic *dyn, const struct growth_request *rq,
+			const struct layout *l, struct growth_result *g, uint64_t old_size)
+{
+	memset(g, 0, sizeof(*g));
+	g->str_moved = rq->str_slack != 0;
+	g->dyn_moved = rq->dyn_slack != 0;
+	g->interp_moved = rq->interp != NULL;
+	g->str_off = l->off + l->str_at;
+	g->str_vaddr = l->vaddr + l->str_at;
+	g->str_size = dyn ? dyn->str_size + rq->str_slack : 0;
+	g->dyn_off = l->off + l->dyn_at;
+	g->dyn_vaddr = l->vaddr + l->dyn_at;
+	g->dyn_slots = l->dyn_slots;
+	g->bytes_added = l->off + l->len - old_size;
+}
+
+int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
+	      const struct growth_request *rq, struct plan *p, struct growth_result *g)
+{
+	struct layout l = { 0 };
+	long first, top, null_slot;
+	uint64_t max_end;
+	struct xphdr *ph = NULL;
+	unsigned char *buf = NULL;
+	int rc = -1;
+
+	if ((rq->str_slack || rq->dyn_slack) && (!dyn || !dyn->has_strtab))
+		return error(img->path, "cannot grow: no dynamic string table");
+	if (find_segments(img, &first, &top, &null_slot, &max_end) < 0)
+		return -1;
+	l.align = rq->page_size ? rq->page_size : max_load_align(img);
+	place_region(img, &l, first, top, null_slot, max_end);
+	size_pieces(img, dyn, rq, &l);
+	fill_result(dyn, rq, &l, g, img->size);
+	ph = calloc(img->phnum + 1, sizeof(*ph));
+	buf = calloc(1, l.len ? l.len : 1);
+	if (!ph || !buf) {
+		error(img->path, "out of memory");
+		goto out;
+	}
+	size_t nph = new_phdrs(img, &l, g, rq, ph);
+	if (build_region(img, dyn, rq, &l, g, ph, nph, buf) < 0)
+		goto out;
+	trace(rq->debug, img->path, "growing by %llu bytes: new segment at offset 0x%llx, "
+	      "address 0x%llx, %llu bytes (%s)", (unsigned long long)g->bytes_added,
+	      (unsigned long long)l.off, (unsigned long long)l.vaddr, (unsigned long long)l.len,
+	      l.way == MAP_TAIL ? "extending the last segment" :
+	      l.way == MAP_SLOT ? "in place of a spare program header" : "program headers moved");
+	p->grow_to = l.off + l.len;
+	if (plan_add(p, l.off, buf, l.len, "growth: new tables (%llu bytes)",
+		     (unsigned long long)l.len) < 0
+	    || plan_switch(img, &l, ph, nph, p) < 0)
+		goto out;
+	if (g->str_moved && !g->dyn_moved && switch_strtab(img, dyn, g, p) < 0)
+		goto out;
+	rc = update_sections(img, dyn, &l, g, rq, p);
+out:
+	free(ph);
+	free(buf);
+	return rc;
+}

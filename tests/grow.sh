@@ -1,0 +1,201 @@
+#!/bin/sh
+# Growth: edits that do not fit are made in appended space, the result
+# loads and runs, nothing existing moves, and what fits never grows.
+. "${top_srcdir:-.}/tests/lib.sh"
+need_cmd readelf
+
+LONG=$(i=0; while [ $i -lt 140 ]; do printf '/opt/a/rather/long/path/%03d:' $i; i=$((i + 1)); done)
+LONG="${LONG}\$ORIGIN"
+
+# warnings FILE: readelf's complaints (it prints them on stderr).
+warnings() {
+	readelf -aW "$1" 2>&1 >/dev/null | grep -v '^$' || true
+}
+
+# new_lint ORIG NEW: eu-elflint messages NEW has and ORIG has not.
+new_lint() {
+	command -v eu-elflint >/dev/null 2>&1 || return 0
+	eu-elflint --gnu-ld "$1" 2>&1 | sed "s|$1||" | sort >"$SCRATCH/lint.a"
+	eu-elflint --gnu-ld "$2" 2>&1 | sed "s|$2||" | sort >"$SCRATCH/lint.b"
+	comm -13 "$SCRATCH/lint.a" "$SCRATCH/lint.b"
+}
+
+# loads_unchanged ORIG NEW: every PT_LOAD of ORIG is still in NEW, and
+# its bytes are unchanged but for the ELF and program headers and the old
+# .dynamic (DT_STRTAB may point at a new .dynstr).
+loads_unchanged() {
+	readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $3, $5, $6, $7 }' >"$SCRATCH/l.a"
+	readelf -lW "$2" | awk '$1 == "LOAD" { print $2, $3, $5, $6, $7 }' >"$SCRATCH/l.b"
+	while read -r off vaddr filesz memsz flags; do
+		grep -q "^$off $vaddr [^ ]* [^ ]* $flags" "$SCRATCH/l.b" || { echo "lost $off"; return 1; }
+	done <"$SCRATCH/l.a"
+	while read -r off vaddr filesz memsz flags; do
+		echo $((off)) $((off + filesz))
+	done <"$SCRATCH/l.a" >"$SCRATCH/l.dec"
+	dyn=$(readelf -lW "$1" | awk '$1 == "DYNAMIC" { print $2, $5 }')
+	# The program header table may be rewritten in place (non-PIE).
+	phend=$(readelf -hW "$1" | awk -F: '/Start of program headers/ { o = $2 + 0 }
+		/Size of program headers/ { s = $2 + 0 } /Number of program headers/ { n = $2 + 0 }
+		END { print o + s * n }')
+	set -- "$1" "$2" $dyn
+	cmp -l "$1" "$2" 2>/dev/null | awk -v doff=$(($3)) -v dend=$(($3 + $4)) -v phend="$phend" \
+		-v loads="$SCRATCH/l.dec" '
+		BEGIN { while ((getline l < loads) > 0) { split(l, f, " "); lo[++n] = f[1]; hi[n] = f[2] } }
+		{ o = $1 - 1; if (o < phend || (o >= doff && o < dend)) next
+		  for (i = 1; i <= n; i++) if (o >= lo[i] && o < hi[i]) { printf "byte %d changed\n", o; bad = 1; exit } }
+		END { exit bad }'
+}
+
+runs() {
+	t=$1 prog=$2 libdir=$3
+	[ -f "$prog" ] || return 0
+	out=$(FIXTURE_LIBDIR=$libdir "$RUN_FIXTURE" "$t" "$prog" 2>&1)
+	st=$?
+	if [ $st -eq 77 ]; then
+		skip "$t: $(basename "$prog") runs" "no qemu or sysroot"
+	else
+		check_eq "$t: $(basename "$prog") runs" "hello from libgreet, world" "$out"
+	fi
+}
+
+for t in $TARGETS; do
+	d="$SCRATCH/$t"
+	mkdir -p "$d"
+	cp "$FIXTURES/$t/libgreet.so" "$d/libgreet.so.1"
+	for f in hello hello-nopie libgreet.so; do
+		[ -f "$FIXTURES/$t/$f" ] || continue
+		orig="$FIXTURES/$t/$f"
+		w="$d/$f"
+		cp "$orig" "$w"
+		check "$t/$f: 4 KiB RPATH by growth" "$ELFPATCH" --set-rpath "$LONG" "$w"
+		check_eq "$t/$f: RPATH reads back" "$LONG" "$("$ELFPATCH" --print-rpath "$w")"
+		check "$t/$f: five more DT_NEEDED" "$ELFPATCH" --add-needed liba.so.1 \
+			--add-needed libb.so.1 --add-needed libc.so.6 --add-needed libd.so.1 \
+			--add-needed libe.so.1 --add-needed libf.so.1 "$w"
+		check_eq "$t/$f: needed list" \
+			"$(printf 'libf.so.1\nlibe.so.1\nlibd.so.1\nlibb.so.1\nliba.so.1\n'; "$ELFPATCH" --print-needed "$orig")" \
+			"$("$ELFPATCH" --print-needed "$w")"
+		check_eq "$t/$f: readelf has no warnings" "" "$(warnings "$w")"
+		check_eq "$t/$f: no new eu-elflint complaints" "" "$(new_lint "$orig" "$w")"
+		check "$t/$f: existing segments untouched" loads_unchanged "$orig" "$w"
+		check "$t/$f: --check passes" "$ELFPATCH" --check "$w"
+		if [ "$f" != libgreet.so ]; then
+			interp=$("$ELFPATCH" --print-interpreter "$orig")
+			long="$(dirname "$interp")/./././././././././././././././././$(basename "$interp")"
+			check "$t/$f: longer interpreter" "$ELFPATCH" --set-interpreter "$long" "$w"
+			check_eq "$t/$f: interpreter reads back" "$long" \
+				"$("$ELFPATCH" --print-interpreter "$w")"
+		fi
+		check "$t/$f: entries removed after growth" "$ELFPATCH" --remove-needed liba.so.1 \
+			--remove-needed libb.so.1 --remove-needed libd.so.1 \
+			--remove-needed libe.so.1 --remove-needed libf.so.1 "$w"
+	done
+	[ -f "$d/libgreet.so" ] && cp "$d/libgreet.so" "$d/libgreet.so.1"
+	runs "$t" "$d/hello" "$d"
+	runs "$t" "$d/hello-nopie" "$d"
+	# $ORIGIN at the end of the grown RPATH finds the library.
+	runs "$t" "$d/hello" /nonexistent
+done
+
+# Repeated growth extends the appended segment instead of adding pages.
+w=$(copy_fixture aarch64-64k hello)
+size0=$(stat -c %s "$w")
+"$ELFPATCH" --add-needed libx0.so.1 "$w"
+size1=$(stat -c %s "$w")
+i=1
+while [ $i -le 9 ]; do
+	"$ELFPATCH" --add-needed "libx$i.so.1" "$w" || break
+	i=$((i + 1))
+done
+size10=$(stat -c %s "$w")
+check_eq "64 KiB pages: ten growths succeed" 10 "$i"
+[ $((size10 - size1)) -lt 65536 ] && pass "64 KiB pages: nine more growths add less than a page ($((size10 - size1)) B)" \
+	|| fail "64 KiB pages: repeated growth adds pages" "$size1 -> $size10"
+align=$(readelf -lW "$w" | awk '$1 == "LOAD" { a = $NF } END { print a }')
+check_eq "64 KiB pages: new segment keeps the file's alignment" 0x10000 "$align"
+# A program whose header table moves may pay a second page of padding so
+# that kernels before 5.18 find the table (see src/grow.c).
+check_eq "64 KiB pages: the first growth adds at most two pages plus content" 1 \
+	"$([ $((size1 - size0)) -le $((2 * 65536 + 4096)) ] && echo 1 || echo "$size0 -> $size1")"
+d="$SCRATCH/a64k"; mkdir -p "$d"; cp "$FIXTURES/aarch64-64k/libgreet.so" "$d/libgreet.so.1"
+"$ELFPATCH" --remove-needed libx0.so.1 --remove-needed libx1.so.1 --remove-needed libx2.so.1 \
+	--remove-needed libx3.so.1 --remove-needed libx4.so.1 --remove-needed libx5.so.1 \
+	--remove-needed libx6.so.1 --remove-needed libx7.so.1 --remove-needed libx8.so.1 \
+	--remove-needed libx9.so.1 "$w"
+runs aarch64-64k "$w" "$d"
+
+# What fits never grows; --no-grow refuses and leaves the file alone.
+w=$(copy_fixture x86_64 hello)
+s=$(stat -c %s "$w")
+"$ELFPATCH" --set-rpath /short "$w"
+check_eq "a shorter RPATH does not grow the file" "$s" "$(stat -c %s "$w")"
+w=$(copy_fixture armhf hello)
+sum=$(cksum <"$w")
+check_fails "--no-grow refuses an edit that does not fit" "$ELFPATCH" --no-grow --set-rpath "$LONG" "$w"
+check_eq "--no-grow leaves the file byte-identical" "$sum" "$(cksum <"$w")"
+"$ELFPATCH" --no-grow --set-rpath "$LONG" "$w" 2>"$SCRATCH/err"
+grep -q 'bytes missing\|missing)' "$SCRATCH/err" && pass "--no-grow names the missing bytes" \
+	|| fail "--no-grow names the missing bytes" "$(cat "$SCRATCH/err")"
+w=$(copy_fixture armhf libgreet.so)
+"$ELFPATCH" --page-size 65536 --add-needed libq.so.1 "$w"
+check_eq "--page-size sets the new segment's alignment" 0x10000 \
+	"$(readelf -lW "$w" | awk '$1 == "LOAD" { a = $NF } END { print a }')"
+
+# A non-PIE executable keeps its program header table in place (its
+# PT_PHDR entry maps the new bytes), so GNU strip and eu-strip can still
+# rewrite it and the result runs.
+for t in $TARGETS; do
+	[ -f "$FIXTURES/$t/hello-nopie" ] || continue
+	d="$SCRATCH/strip-$t"
+	mkdir -p "$d"
+	cp "$FIXTURES/$t/libgreet.so" "$d/libgreet.so.1"
+	cp "$FIXTURES/$t/hello-nopie" "$d/h"
+	"$ELFPATCH" --set-rpath "$LONG" --add-needed libc.so.6 --add-needed libm.so.6 "$d/h"
+	check_eq "$t: non-PIE program headers stay put" \
+		"$(readelf -hW "$FIXTURES/$t/hello-nopie" | grep 'Start of program headers')" \
+		"$(readelf -hW "$d/h" | grep 'Start of program headers')"
+	for s in "$t" ; do
+		case $t in
+		armhf) gs=arm-linux-gnueabihf-strip ;; armel) gs=arm-linux-gnueabi-strip ;;
+		aarch64*) gs=aarch64-linux-gnu-strip ;; i386) gs=i686-linux-gnu-strip ;;
+		ppc) gs=powerpc-linux-gnu-strip ;; s390x) gs=s390x-linux-gnu-strip ;; *) gs=strip ;;
+		esac
+	done
+	if command -v "$gs" >/dev/null 2>&1; then
+		"$gs" -o "$d/gnu" "$d/h" 2>"$SCRATCH/err"
+		check_eq "$t: GNU strip of a grown non-PIE program is silent" "" "$(cat "$SCRATCH/err")"
+		runs "$t" "$d/gnu" "$d"
+	fi
+	if command -v eu-strip >/dev/null 2>&1; then
+		eu-strip -o "$d/eu" "$d/h"
+		runs "$t" "$d/eu" "$d"
+	fi
+done
+
+# Killed after any step, a growing edit leaves a loadable file that is the
+# old one or the new one (each edit whole).
+for t in armhf x86_64; do
+	w=$(copy_fixture "$t" hello "$SCRATCH/fault-$t")
+	steps=$("$ELFPATCH" --dry-run --set-rpath "$LONG" --add-needed libz.so.1 "$w" | grep -c 'would')
+	old_rpath=$("$ELFPATCH" --print-rpath "$w")
+	old_needed=$("$ELFPATCH" --print-needed "$w")
+	k=1
+	bad=
+	while [ $k -le "$steps" ]; do
+		cp "$FIXTURES/$t/hello" "$w"
+		ELFPATCH_FAULT_AFTER=$k "$ELFPATCH" --set-rpath "$LONG" --add-needed libz.so.1 "$w" 2>/dev/null
+		st=$?
+		[ $st -eq 137 ] || [ $k -eq "$steps" ] || bad="$bad step $k: status $st;"
+		[ -z "$(warnings "$w")" ] || bad="$bad step $k: readelf warns;"
+		"$ELFPATCH" --check "$w" 2>/dev/null || bad="$bad step $k: --check fails;"
+		r=$("$ELFPATCH" --print-rpath "$w")
+		[ "$r" = "$old_rpath" ] || [ "$r" = "$LONG" ] || bad="$bad step $k: rpath is neither;"
+		n=$("$ELFPATCH" --print-needed "$w")
+		[ "$n" = "$old_needed" ] || [ "$n" = "$(printf 'libz.so.1\n%s' "$old_needed")" ] \
+			|| bad="$bad step $k: needed is neither;"
+		k=$((k + 1))
+	done
+	check_eq "$t: killed after each of $steps steps, the file is old or new" "" "$bad"
+done
+
+done_testing
