@@ -216,25 +216,77 @@ static void gather_old(const struct dyn_model *m, const size_t *idx, size_t n,
 		old[n + i] = field_value(m, f[i].off);
 }
 
-static int set_string_elsewhere(struct dyn_model *m, const size_t *idx, size_t n,
-				const struct str_field *f, size_t nf, const char *s,
-				const char *what)
+static int point_refs_at(struct dyn_model *m, const size_t *idx, size_t n,
+			 const struct str_field *f, size_t nf, uint64_t at, const char *what)
 {
-	int64_t at = place_string(m, s, what);
-
-	if (at < 0)
-		return -1;
-	for (size_t i = 0; i < n + nf; i++)
-		strtab_ref(&m->str, (uint64_t)at);
 	for (size_t i = 0; i < n; i++) {
-		m->ent[idx[i]].val = (uint64_t)at;
+		m->ent[idx[i]].val = at;
 		if (write_entries(m, idx[i], idx[i], what) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < nf; i++)
-		if (write_field(m, f[i].off, (uint64_t)at, what) < 0)
+		if (write_field(m, f[i].off, at, what) < 0)
 			return -1;
 	return 0;
+}
+
+/* Several references (DT_NEEDED and the version requirement's vn_file)
+ * cannot all be switched in one write.  So they are first moved, one by
+ * one, to a copy of the old text in free space big enough for either
+ * text (each step leaves them all reading the same name), and the copy is
+ * then overwritten with the new text in a single write. */
+static int set_string_staged(struct dyn_model *m, const size_t *idx, size_t n,
+			     const struct str_field *f, size_t nf, const char *old, const char *s,
+			     const char *what)
+{
+	size_t lo = strlen(old), ln = strlen(s), need = (lo > ln ? lo : ln) + 1;
+	int64_t at = strtab_find_free(&m->str, need);
+	unsigned char *buf;
+
+	if (at < 0)
+		return plan_no_room(m->plan, m->img->path, "%s: no room in .dynstr for a %zu-byte "
+				    "staging copy of \"%.40s\"", what, need, old);
+	buf = calloc(1, need);
+	if (!buf)
+		return error(m->img->path, "out of memory");
+	memcpy(buf, old, lo);
+	int rc = plan_add(m->plan, m->str.off + (uint64_t)at, buf, need,
+			  "%s: staging copy of \"%s\" in .dynstr+0x%llx", what, old,
+			  (unsigned long long)at);
+	if (rc == 0)
+		rc = point_refs_at(m, idx, n, f, nf, (uint64_t)at, what);
+	if (rc == 0) {
+		memset(buf, 0, need);
+		memcpy(buf, s, ln);
+		memcpy(m->str.bytes + at, buf, need);
+		rc = plan_add(m->plan, m->str.off + (uint64_t)at, buf, need,
+			      "%s: string \"%s\" in .dynstr+0x%llx", what, s, (unsigned long long)at);
+	}
+	free(buf);
+	for (size_t i = 0; rc == 0 && i < n + nf; i++)
+		strtab_ref(&m->str, (uint64_t)at);
+	return rc;
+}
+
+static int set_string_elsewhere(struct dyn_model *m, const size_t *idx, size_t n,
+				const struct str_field *f, size_t nf, const char *s,
+				const char *what)
+{
+	if (n + nf > 1) {
+		uint64_t first = n ? m->ent[idx[0]].val : field_value(m, f[0].off);
+		char *old = strdup(strtab_get(&m->str, first));
+		if (!old)
+			return error(m->img->path, "out of memory");
+		int rc = set_string_staged(m, idx, n, f, nf, old, s, what);
+		free(old);
+		return rc;
+	}
+	int64_t at = place_string(m, s, what);
+
+	if (at < 0)
+		return -1;
+	strtab_ref(&m->str, (uint64_t)at);
+	return point_refs_at(m, idx, n, f, nf, (uint64_t)at, what);
 }
 
 int dynmodel_set_string(struct dyn_model *m, const size_t *idx, size_t n,

@@ -361,8 +361,11 @@ static uint64_t string_room(const struct dynamic *dyn, const struct elf_image *i
 		n += 3 * strlen(cur) + 64;
 	for (size_t i = 0; i < o->n_add_needed; i++)
 		n += strlen(o->add_needed[i]) + 1;
-	for (size_t i = 0; i < o->n_replace_needed; i++)
-		n += strlen(o->replace_needed[i].to) + 1;
+	/* A rename may need a staging copy as long as the longer name. */
+	for (size_t i = 0; i < o->n_replace_needed; i++) {
+		size_t a = strlen(o->replace_needed[i].from), b = strlen(o->replace_needed[i].to);
+		n += (a > b ? a : b) + 1;
+	}
 	return n;
 }
 

@@ -425,6 +425,44 @@ static int update_sections(const struct elf_image *img, const struct dynamic *dy
 	return 0;
 }
 
+static int zero_range(const struct elf_image *img, struct plan *p, uint64_t off, uint64_t size,
+		      const char *what)
+{
+	unsigned char *zero = calloc(1, size ? size : 1);
+
+	if (!zero)
+		return error(img->path, "out of memory");
+	int rc = plan_add(p, off, zero, size, "growth: zero the old %s (%llu bytes)", what,
+			  (unsigned long long)size);
+	free(zero);
+	return rc;
+}
+
+/* Once nothing points at the old .dynstr and interpreter string, their
+ * bytes are zeroed, so a replaced host build path does not stay behind in
+ * the file.  Only when a section header confirms the old table's extent:
+ * without one we cannot be sure the range holds nothing else. */
+static int scrub_old_tables(const struct elf_image *img, const struct dynamic *dyn,
+			    const struct growth_result *g, const struct growth_request *rq,
+			    struct plan *p)
+{
+	uint64_t off = 0, size = 0;
+
+	for (size_t i = 1; i < img->shnum && g->str_moved; i++) {
+		const struct xshdr *s = &img->sh[i];
+		if (s->type == SHT_STRTAB && (s->flags & SHF_ALLOC) && s->addr == dyn->str_vaddr
+		    && s->offset == dyn->str_off && s->size == dyn->str_size) {
+			off = s->offset;
+			size = s->size;
+		}
+	}
+	for (size_t i = 0; i < img->phnum && rq->interp; i++)
+		if (img->ph[i].type == PT_INTERP && zero_range(img, p, img->ph[i].offset,
+							     img->ph[i].filesz, "interpreter string") < 0)
+			return -1;
+	return size ? zero_range(img, p, off, size, ".dynstr") : 0;
+}
+
 static void fill_result(const struct dynamic *dyn, const struct growth_request *rq,
 			const struct layout *l, struct growth_result *g, uint64_t old_size)
 {
@@ -481,6 +519,8 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 	if (g->str_moved && !g->dyn_moved && switch_strtab(img, dyn, g, p) < 0)
 		goto out;
 	rc = update_sections(img, dyn, &l, g, rq, p);
+	if (rc == 0)
+		rc = scrub_old_tables(img, dyn, g, rq, p);
 out:
 	free(ph);
 	free(buf);
