@@ -10,6 +10,8 @@
 #   --arch LIST   rebuild only these targets (comma- or space-separated);
 #                 default: all of  armhf armel aarch64 aarch64-64k x86_64
 #                 i386 ppc s390x
+#   --deps-only   rebuild only the dependency-chain fixtures in data/deps/
+#                 (armhf aarch64 x86_64, or those of them --arch names)
 #
 # Needs (Debian bookworm): gcc libc6-dev binutils gcc-arm-linux-gnueabihf
 # gcc-arm-linux-gnueabi gcc-aarch64-linux-gnu gcc-i686-linux-gnu
@@ -42,8 +44,10 @@ usage() {
 }
 
 targets=$ALL_TARGETS
+deps_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--deps-only) deps_only=1; shift ;;
 	--arch) [ $# -ge 2 ] || { echo "$0: --arch needs a list" >&2; exit 2; }
 		targets=${2//,/ }; shift 2 ;;
 	--arch=*) targets=${1#--arch=}; targets=${targets//,/ }; shift ;;
@@ -237,6 +241,7 @@ write_expect() {	# file out.txt
 }
 
 for t in $targets; do
+	[ "$deps_only" = 0 ] || break
 	read -r cc _ _ <<<"$(target_cc "$t")"
 	if [ "$t" = x86_64 ] && ! command -v "$cc" >/dev/null 2>&1; then cc=gcc; fi
 	echo "$t: $("$cc" --version | head -n 1)"
@@ -255,8 +260,117 @@ for t in $targets; do
 	mv "$exp" "$expdir/$t"
 done
 
+# --- dependency-chain fixtures (data/deps/) ---------------------------------
+# A small root filesystem per target for --print-deps, --install-missing and
+# --compare, compared in `make check` with what the target's own ld.so
+# reports.  No C library is included: the tests add the cross sysroot's.
+#   usr/bin/prog      RUNPATH $ORIGIN/../lib:$ORIGIN/../private; needs libA
+#                     libR libshadow libconf libF libmissing libc
+#   usr/bin/prog-ok   RPATH $ORIGIN/../lib:${ORIGIN}/../private:/opt/dst/$LIB:
+#                     /opt/plat/${PLATFORM}; needs libA libR libdst libplat libc
+#   usr/bin/prog-ver  RUNPATH ${ORIGIN}/../lib; needs libA version LIBA_3.0
+#   usr/lib/          libA.so.1 (RPATH $ORIGIN/chain; LIBA_1.0, LIBA_2.0),
+#                     libR.so.1 (needs libD), libF.so.1, libF-alias.so.1 ->
+#                     libF.so.1, libshadow.so.1 (the decoy: wrong class/ABI)
+#   usr/lib/chain/    libB.so.1 (needs libC), libC.so.1
+#   usr/private/      libD.so.1, libshadow.so.1 (the right one)
+#   opt/conf/lib/     libconf.so.1 (needs libF-alias.so.1), listed by
+#                     etc/ld.so.conf.d/deps.conf, included by etc/ld.so.conf
+#   opt/dst/lib/<triplet>/libdst.so.1, opt/plat/<platform>/libplat.so.1
+DEPS_TARGETS="armhf aarch64 x86_64"
+
+# target -> "decoy-compiler triplet platform"
+deps_info() {
+	case $1 in
+	armhf)	 echo "arm-linux-gnueabi-gcc arm-linux-gnueabihf v7l" ;;	# soft-float
+	aarch64) echo "arm-linux-gnueabihf-gcc aarch64-linux-gnu aarch64" ;;	# ELF32
+	x86_64)	 echo "i686-linux-gnu-gcc x86_64-linux-gnu x86_64" ;;		# ELF32
+	esac
+}
+
+build_deps() {	# target cc
+	local t=$1 cc=$2 decoy triplet plat b r extra
+	read -r decoy triplet plat <<<"$(deps_info "$t")"
+	command -v "$decoy" >/dev/null 2>&1 || {
+		echo "$0: $decoy not found (decoy for $t): apt-get install gcc-${decoy%-gcc}" >&2
+		exit 1; }
+	b=$tmp/deps/$t/build
+	r=$tmp/deps/$t/root
+	# shellcheck disable=SC2207
+	extra=($(target_ldflags "$t"))
+	mkdir -p "$b" "$r/usr/bin" "$r/usr/lib/chain" "$r/usr/private" "$r/opt/conf/lib" \
+		"$r/opt/dst/lib/$triplet" "$r/opt/plat/$plat" "$r/etc/ld.so.conf.d"
+	# shellcheck disable=SC2016  # $ORIGIN, $LIB, ${PLATFORM} are literal
+	local o='$ORIGIN' ob='${ORIGIN}' dlib='$LIB' dplat='${PLATFORM}'
+	cc_deps() {	# compiler output args...
+		local c=$1 out=$2
+		shift 2
+		(cd "$srcdir/deps" && "$c" "${COMMON_CFLAGS[@]}" -O2 -o "$out" "$@" \
+			"${COMMON_LDFLAGS[@]}" "${extra[@]}")
+	}
+	lib() {	# soname source [args...]
+		local so=$1 src=$2
+		shift 2
+		cc_deps "$cc" "$b/$so" -fPIC -shared -Wl,-soname,"$so" "$src" "$@"
+	}
+	echo "  $t/deps"
+	lib libC.so.1 c.c
+	lib libB.so.1 b.c "$b/libC.so.1"
+	lib libA.so.1 a.c -Wl,--version-script=a.map -Wl,--disable-new-dtags \
+		-Wl,-rpath,"$o/chain" "$b/libB.so.1" -Wl,-rpath-link,"$b"
+	lib libD.so.1 d.c
+	lib libR.so.1 r.c "$b/libD.so.1"
+	lib libF.so.1 f.c
+	lib libshadow.so.1 shadow.c
+	lib libdst.so.1 dst.c
+	lib libplat.so.1 plat.c
+	mkdir -p "$b/stub" "$b/decoy"
+	cc_deps "$cc" "$b/stub/libF-alias.so.1" -fPIC -shared -Wl,-soname,libF-alias.so.1 f.c
+	cc_deps "$cc" "$b/stub/libmissing.so.1" -fPIC -shared -Wl,-soname,libmissing.so.1 missing.c
+	cc_deps "$cc" "$b/stub/libA.so.1" -fPIC -shared -Wl,-soname,libA.so.1 \
+		-Wl,--version-script=a3.map a3.c
+	lib libconf.so.1 conf.c "$b/stub/libF-alias.so.1"
+	cc_deps "$decoy" "$b/decoy/libshadow.so.1" -fPIC -shared -Wl,-soname,libshadow.so.1 shadow.c
+	cc_deps "$cc" "$r/usr/bin/prog" -fPIE -pie -Wl,--enable-new-dtags \
+		-Wl,-rpath,"$o/../lib:$o/../private" prog.c "$b/libA.so.1" "$b/libR.so.1" \
+		"$b/libshadow.so.1" "$b/libconf.so.1" "$b/libF.so.1" "$b/stub/libmissing.so.1" \
+		-Wl,-rpath-link,"$b:$b/stub"
+	cc_deps "$cc" "$r/usr/bin/prog-ok" -fPIE -pie -Wl,--disable-new-dtags \
+		-Wl,-rpath,"$o/../lib:$ob/../private:/opt/dst/$dlib:/opt/plat/$dplat" prog-ok.c \
+		"$b/libA.so.1" "$b/libR.so.1" "$b/libdst.so.1" "$b/libplat.so.1" \
+		-Wl,-rpath-link,"$b"
+	cc_deps "$cc" "$r/usr/bin/prog-ver" -fPIE -pie -Wl,--enable-new-dtags \
+		-Wl,-rpath,"$ob/../lib" prog-ver.c "$b/stub/libA.so.1" -Wl,-rpath-link,"$b"
+	cp "$b/libA.so.1" "$b/libR.so.1" "$b/libF.so.1" "$r/usr/lib/"
+	cp "$b/decoy/libshadow.so.1" "$r/usr/lib/"
+	ln -s libF.so.1 "$r/usr/lib/libF-alias.so.1"
+	cp "$b/libB.so.1" "$b/libC.so.1" "$r/usr/lib/chain/"
+	cp "$b/libD.so.1" "$b/libshadow.so.1" "$r/usr/private/"
+	cp "$b/libconf.so.1" "$r/opt/conf/lib/"
+	cp "$b/libdst.so.1" "$r/opt/dst/lib/$triplet/"
+	cp "$b/libplat.so.1" "$r/opt/plat/$plat/"
+	printf '%s\n' "# ld.so.conf of the elfpatch dependency fixtures" \
+		"include /etc/ld.so.conf.d/*.conf" >"$r/etc/ld.so.conf"
+	printf '%s\n' "# libconf.so.1 lives here (trailing blanks and slash are dropped)" \
+		"/opt/conf/lib/  " "/opt/does-not-exist" >"$r/etc/ld.so.conf.d/deps.conf"
+	chmod 0755 "$r/usr/bin/"*
+	find "$r" -type f -name '*.so*' -exec chmod 0644 {} +
+	find "$r/etc" -type f -exec chmod 0644 {} +
+	rm -rf "${here:?}/deps/$t"
+	mkdir -p "$here/deps/$t"
+	mv "$r" "$here/deps/$t/root"
+}
+
+for t in $targets; do
+	case " $DEPS_TARGETS " in *" $t "*) ;; *) continue ;; esac
+	read -r cc _ _ <<<"$(target_cc "$t")"
+	if [ "$t" = x86_64 ] && ! command -v "$cc" >/dev/null 2>&1; then cc=gcc; fi
+	build_deps "$t" "$cc"
+done
+
 # --- checksums of everything generated (all targets, fixed order) --------
-(cd "$here" && find bin expect -type f -print | sort | xargs sha256sum) >"$here/SHA256SUMS.tmp"
+(cd "$here" && find bin expect $([ -d "$here/deps" ] && echo deps) -type f -print | sort |
+	xargs sha256sum) >"$here/SHA256SUMS.tmp"
 mv "$here/SHA256SUMS.tmp" "$here/SHA256SUMS"
 
 sum_sizes() { find "$@" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }'; }
