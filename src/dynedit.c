@@ -421,8 +421,11 @@ int dynmodel_verneed_fields(const struct dyn_model *m, const char *file, struct 
 			nf[(*n)++] = (struct str_field){ foff };
 			*out = nf;
 		}
-		vaddr += load_uint(m->img->map + off + offsetof(Elf64_Verneed, vn_next), 4,
-				   m->img->cls.msb);
+		uint64_t next = load_uint(m->img->map + off + offsetof(Elf64_Verneed, vn_next), 4,
+					  m->img->cls.msb);
+		if (next == 0)
+			break;
+		vaddr += next;
 	}
 	return 0;
 }

@@ -6,17 +6,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check.h"
 #include "commit.h"
+#include "deps.h"
 #include "diag.h"
 #include "dynamic.h"
 #include "image.h"
 #include "options.h"
 #include "plan.h"
 #include "print.h"
+#include "report.h"
+#include "sections.h"
 #include "validate.h"
 
 static int apply_plan(struct elf_image *img, const struct plan *plan, const struct options *o)
 {
+	/* The planned result is checked before anything is written. */
+	if (layout_verify(img, plan) != 0)
+		return -1;
 	if (o->dry_run) {
 		plan_describe(plan, img->path, stdout);
 		return 0;
@@ -26,12 +33,13 @@ static int apply_plan(struct elf_image *img, const struct plan *plan, const stru
 	return commit_in_place(img, plan, o);
 }
 
-static int process_file(const char *path, const struct options *o)
+static int process_file(const char *path, const struct options *o, struct report *rep)
 {
 	struct elf_image img;
 	struct dynamic dyn = { 0 };
 	struct plan plan;
-	bool edit = options_have_edits(o) || o->output;
+	bool edit = options_have_edits(o) || options_have_section_edits(o) || o->output;
+	struct size_breakdown before;
 	int rc = -1, found;
 
 	plan_init(&plan);
@@ -43,13 +51,23 @@ static int process_file(const char *path, const struct options *o)
 		goto out;
 	if (print_queries(&img, found == 0 ? &dyn : NULL, o) < 0)
 		goto out;
+	if (o->check && layout_report(&img) != 0)
+		goto out;
+	if (rep)
+		report_measure(&img, &before);
 	if (!edit) {
-		rc = 0;
+		rc = rep ? report_unchanged(rep, &img, &before) : 0;
 		goto out;
 	}
 	if (plan_edits(&img, found == 0 ? &dyn : NULL, o, &plan) < 0)
 		goto out;
+	if (o->only_keep_debug && sections_split_debug(&img, o) < 0)
+		goto out;
+	if (options_have_section_edits(o) && plan_sections(&img, o, &plan) < 0)
+		goto out;
 	rc = apply_plan(&img, &plan, o);
+	if (rc == 0 && rep)
+		rc = report_after(rep, &img, &plan, o, &before);
 out:
 	plan_free(&plan);
 	dynamic_free(&dyn);
@@ -57,9 +75,16 @@ out:
 	return rc;
 }
 
+/* --install-missing and --compare edit copies with the same chain. */
+static int edit_copy(const char *path, const struct options *o)
+{
+	return process_file(path, o, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
+	struct report report;
 	int failed = 0;
 	int rc = options_parse(&o, argc, argv);
 
@@ -67,9 +92,22 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return rc > 0 ? EXIT_SUCCESS : 2;
 	}
+	if (deps_requested(&o)) {
+		rc = deps_run(&o, &(const struct deps_hooks){ edit_copy, true });
+		options_free(&o);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			error(NULL, "write error on standard output");
+			return EXIT_FAILURE;
+		}
+		return rc;
+	}
+	report_init(&report);
 	for (size_t i = 0; i < o.n_files; i++)
-		if (process_file(o.files[i], &o) < 0)
+		if (process_file(o.files[i], &o, o.report || o.json ? &report : NULL) < 0)
 			failed++;
+	if (o.report || o.json)
+		report_print(&report, o.json, stdout);
+	report_free(&report);
 	options_free(&o);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		error(NULL, "write error on standard output");

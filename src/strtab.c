@@ -199,8 +199,15 @@ static int ref_versions(struct strtab *st, const struct elf_image *img, const st
 			uint64_t name = load_uint(q + (need ? offsetof(Elf64_Vernaux, vna_name) : offsetof(Elf64_Verdaux, vda_name)), 4, msb);
 			if (ref_checked(st, img, name, "version") < 0)
 				return -1;
-			a += load_uint(q + (need ? offsetof(Elf64_Vernaux, vna_next) : offsetof(Elf64_Verdaux, vda_next)), 4, msb);
+			uint64_t anext = load_uint(q + (need ? offsetof(Elf64_Vernaux, vna_next) : offsetof(Elf64_Verdaux, vda_next)), 4, msb);
+			if (anext == 0)
+				break;
+			a += anext;
 		}
+		/* The chain ends where ld.so stops: at a zero link, whatever the
+		 * count says (a count beyond it would revisit one record). */
+		if (next == 0)
+			break;
 		vaddr += next;
 	}
 	return 0;

@@ -105,7 +105,8 @@ static int load_phdrs(struct elf_image *img)
 			return error(img->path, "segment %zu has file size above memory size", i);
 		if (p->type == PT_LOAD && p->align > 1 && !is_pow2(p->align))
 			return error(img->path, "segment %zu alignment is not a power of two", i);
-		if (p->memsz && p->vaddr + p->memsz < p->vaddr)
+		/* An ELF32 address space ends at 4 GiB, not at 2^64. */
+		if (p->memsz && p->memsz - 1 > (img->cls.is64 ? UINT64_MAX : UINT32_MAX) - p->vaddr)
 			return error(img->path, "segment %zu wraps around the address space", i);
 	}
 	return 0;

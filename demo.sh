@@ -1,0 +1,96 @@
+#!/bin/sh
+# demo.sh - the main job on the bundled sample binaries (called by
+# bootstrap.sh; runs on its own after a build too).
+#
+# Usage: ./demo.sh [DIR]     (default DIR: ./demo, emptied first)
+# Env:   ELFPATCH  the program to use (default: src/elfpatch of this tree)
+#
+# It copies the seed fixtures - an ARM32 hard-float program whose RPATH
+# points into a host build directory, the shared library it needs, and the
+# AArch64 build of the same program - into DIR, shows what they carry, then
+# clears the RPATH in place the way a packager would and shows the result.
+# Each step is a shell function; add later steps (strip, report, ...) as
+# functions of their own and call them at the bottom.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd -P)
+ELFPATCH=${ELFPATCH:-$here/src/elfpatch}
+dir=${1:-./demo}
+bin=$here/data/bin
+
+# run CMD...: echo the command (arguments quoted where needed, $ELFPATCH
+# shown as elfpatch), run it.
+run() {
+	line='$'
+	for a in "$@"; do
+		[ "$a" = "$ELFPATCH" ] && a=elfpatch
+		case $a in
+		''|*[!A-Za-z0-9_./:=@%+,-]*) a="'$a'" ;;
+		esac
+		line="$line $a"
+	done
+	printf '%s\n' "$line"
+	"$@"
+}
+
+# rpath_of FILE: elfpatch's answer, and the entry's tag as readelf sees it.
+rpath_of() {
+	printf '%s: [%s]' "$1" "$("$ELFPATCH" --print-rpath "$1")"
+	tag=$(LC_ALL=C readelf -dW "$1" 2>/dev/null | sed -n 's/.*(\(RPATH\|RUNPATH\)).*/\1/p')
+	printf '  (%s)\n' "${tag:-no RPATH/RUNPATH entry}"
+}
+
+copy_fixtures() {
+	echo "== copying the sample binaries into $dir"
+	rm -rf "$dir"
+	mkdir -p "$dir/armhf" "$dir/aarch64"
+	cp "$bin/armhf/hello" "$bin/armhf/libgreet.so" "$dir/armhf/"
+	ln -s libgreet.so "$dir/armhf/libgreet.so.1"
+	cp "$bin/aarch64/hello" "$dir/aarch64/"
+}
+
+show() {
+	echo "== what they carry"
+	run "$ELFPATCH" --print-interpreter --print-rpath --print-needed "$dir/armhf/hello"
+	run "$ELFPATCH" --print-soname --print-rpath --print-needed "$dir/armhf/libgreet.so"
+	run "$ELFPATCH" --print-interpreter --print-rpath --print-needed "$dir/aarch64/hello"
+}
+
+clear_rpath() {
+	echo "== clearing the host build paths (in place)"
+	run "$ELFPATCH" --set-rpath '' "$dir/armhf/hello"
+	run "$ELFPATCH" --remove-rpath "$dir/armhf/libgreet.so"
+	echo "== RPATH afterwards (hello: empty, entry kept; libgreet.so: entry gone)"
+	rpath_of "$dir/armhf/hello"
+	rpath_of "$dir/armhf/libgreet.so"
+	if grep -q /home/builder "$dir/armhf/hello" "$dir/armhf/libgreet.so"; then
+		echo "demo: a host build path is still in the files" >&2
+		return 1
+	fi
+	echo "(no /home/builder path left in either file)"
+}
+
+run_patched() {
+	echo "== running the patched ARM program (qemu-arm, library from $dir/armhf)"
+	st=0
+	FIXTURE_LIBDIR=$dir/armhf "$here/data/run-fixture.sh" armhf "$dir/armhf/hello" || st=$?
+	case $st in
+	0)	;;
+	77)	echo "(skipped: qemu-user or the armhf sysroot is not installed)" ;;
+	*)	echo "demo: the patched program failed (exit status $st)" >&2
+		return 1 ;;
+	esac
+}
+
+strip_report() {
+	echo "== stripping them in place (symbols, debug information), with the size report"
+	run "$ELFPATCH" --strip-all --report "$dir/armhf/hello" "$dir/armhf/libgreet.so" \
+		"$dir/aarch64/hello"
+}
+
+copy_fixtures
+show
+clear_rpath
+strip_report
+run_patched
+echo "== demo done"
