@@ -494,8 +494,15 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 	if (find_segments(img, &first, &top, &null_slot, &max_end) < 0)
 		return -1;
 	l.align = rq->page_size ? rq->page_size : max_load_align(img);
+	/* A lying p_align would make the padding absurd and the arithmetic
+	 * below wrap; no real target aligns segments beyond 1 GiB. */
+	if (l.align > ((uint64_t)1 << 30) || max_end > UINT64_MAX / 2)
+		return error(img->path, "cannot grow: segment alignment or addresses out of range");
 	place_region(img, &l, first, top, null_slot, max_end);
 	size_pieces(img, dyn, rq, &l);
+	if (l.off > UINT64_MAX / 2 || l.len > UINT64_MAX / 4 || l.vaddr > UINT64_MAX / 2
+	    || (!img->cls.is64 && l.vaddr + l.len > UINT32_MAX))
+		return error(img->path, "cannot grow: no room left in the address space");
 	fill_result(dyn, rq, &l, g, img->size);
 	ph = calloc(img->phnum + 1, sizeof(*ph));
 	buf = calloc(1, l.len ? l.len : 1);

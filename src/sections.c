@@ -258,7 +258,8 @@ static int decide(struct strip *s)
 				again = true;
 				continue;
 			}
-			if (h->link && s->gone[h->link]) {
+			/* sh_link of an SHT_NULL entry is undefined (gABI). */
+			if (h->link && h->link < s->shnum && h->type != SHT_NULL && s->gone[h->link]) {
 				if (s->asked_gone[h->link] && !s->asked_kept[h->link])
 					return error(s->path, "cannot remove %s: section %s links to it",
 						     name_of(s, h->link), name_of(s, i));

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Replays every input the fuzzer ever failed on (tests/fuzz/regressions/)
-# through the built elfpatch: all queries, and the edits the fuzz harness
-# plans, as --dry-run.  Each run must end by exit (a rejected file is fine),
-# not by a signal or a hang, and must leave the file as it was.  Needs no
-# clang.  An input named *.todo is a known, still open bug: it is reported
-# as an expected failure (TAP TODO), and as an unexpected pass, which fails
-# the suite, once fixed, so that its name loses the .todo.
+# through the built elfpatch: all queries, --check, --report, and the
+# edits the fuzz harness plans, as --dry-run.  Each run must end by exit (a
+# rejected file is fine), not by a signal, a sanitizer report or a hang,
+# and must leave the file as it was.  Needs no clang.  An input named
+# *.todo is a known, still open bug: it is reported as an expected failure
+# (TAP TODO), and as an unexpected pass, which fails the suite, once fixed,
+# so that its name loses the .todo.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 REGRESSIONS=$top_srcdir/tests/fuzz/regressions
@@ -29,6 +30,11 @@ run() {
 	_st=$?
 	if [ "$_st" -ge 2 ]; then
 		why="elfpatch $* FILE: exit status $_st (124 = hang, 128+ = signal): $(head -c 2000 "$SCRATCH/.err")"
+		return 1
+	fi
+	# A sanitizer build exits 1 after its report: look for one.
+	if grep -q -e 'Sanitizer' -e 'runtime error:' -e 'BUG at' "$SCRATCH/.err"; then
+		why="elfpatch $* FILE: $(grep -m3 -e 'Sanitizer' -e 'runtime error:' -e 'BUG at' "$SCRATCH/.err")"
 		return 1
 	fi
 	if ! cmp -s "$file" "$SCRATCH/input"; then
@@ -58,7 +64,16 @@ replay() {
 	run --dry-run --set-os-abi linux &&
 	run --dry-run --convert-rpath &&
 	run --dry-run --add-rpath /y --convert-runpath &&
-	run --dry-run --set-rpath /z --add-needed liba.so --set-soname libs.so --no-default-lib
+	run --dry-run --set-rpath /z --add-needed liba.so --set-soname libs.so --no-default-lib &&
+	run --dry-run --strip-debug &&
+	run --dry-run --strip-all &&
+	run --dry-run --remove-section .comment &&
+	run --dry-run --strip-section-headers &&
+	run --dry-run --compress-debug-sections &&
+	run --dry-run --decompress-debug-sections &&
+	run --dry-run --strip-all --set-rpath "$LONG" &&
+	run --check &&
+	run --report --json
 }
 
 n=0

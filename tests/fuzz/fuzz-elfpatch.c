@@ -3,9 +3,10 @@
  * Each input is written to a memfd and opened by path (/proc/self/fd/N),
  * so it takes the same route as a file named on the command line:
  * elf_image_open -> elf_validate -> dynamic_load -> print_queries ->
- * plan_edits for several option sets.  Planning never writes, so nothing
- * here changes the input; plan_describe() runs too, as --dry-run would.
- * Everything is freed each iteration: LeakSanitizer is on.
+ * layout_report, report_measure -> for several option sets, plan_edits,
+ * plan_sections, layout_verify, plan_simulate and plan_describe, as
+ * --dry-run runs them.  Planning never writes, so nothing here changes the
+ * input.  Everything is freed each iteration: LeakSanitizer is on.
  *
  * Build and run: tests/fuzz/run-fuzz.sh (or `make fuzz`).
  */
@@ -19,11 +20,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "dynamic.h"
 #include "image.h"
 #include "options.h"
 #include "plan.h"
 #include "print.h"
+#include "report.h"
+#include "sections.h"
 #include "validate.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -57,6 +61,13 @@ static const char *const edit_sets[][8] = {
 	{ "--add-rpath", "/y", "--convert-runpath", NULL },
 	{ "--set-rpath", "/z", "--add-needed", "liba.so", "--set-soname", "libs.so",
 	  "--no-default-lib", NULL },
+	{ "--strip-debug", NULL },
+	{ "--strip-all", NULL },
+	{ "--remove-section", ".comment", NULL },
+	{ "--strip-section-headers", NULL },
+	{ "--compress-debug-sections", NULL },
+	{ "--decompress-debug-sections", NULL },
+	{ "--strip-all", "--set-rpath", LONG_RPATH, NULL },
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -100,8 +111,15 @@ static void plan_with(const struct elf_image *img, const struct dynamic *dyn,
 	if (parse(&o, set) != 0)
 		abort();    /* our own option sets are valid */
 	plan_init(&p);
-	if (plan_edits(img, dyn, &o, &p) == 0)
+	if (plan_edits(img, dyn, &o, &p) == 0
+	    && (!options_have_section_edits(&o) || plan_sections(img, &o, &p) == 0)
+	    && layout_verify(img, &p) == 0) {
+		unsigned char *buf;
+		uint64_t n;
+		if (plan_simulate(img, &p, &buf, &n) == 0)
+			free(buf);
 		plan_describe(&p, path, devnull);
+	}
 	plan_free(&p);
 	options_free(&o);
 }
@@ -115,6 +133,7 @@ static void run(void)
 	struct elf_image img;
 	struct dynamic dyn = { 0 };
 	struct options o;
+	struct size_breakdown b;
 	int found;
 
 	if (elf_image_open(&img, path) < 0 || elf_validate(&img) < 0)
@@ -127,6 +146,8 @@ static void run(void)
 		abort();
 	(void)print_queries(&img, found == 0 ? &dyn : NULL, &o);
 	options_free(&o);
+	(void)layout_report(&img);
+	report_measure(&img, &b);
 	for (size_t i = 0; i < sizeof(edit_sets) / sizeof(edit_sets[0]); i++)
 		plan_with(&img, found == 0 ? &dyn : NULL, edit_sets[i]);
 out:

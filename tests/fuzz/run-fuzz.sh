@@ -73,6 +73,11 @@ for f in "$top"/data/bin/*/* "$here"/regressions/*; do
 	cp "$f" "$seeds/$(echo "$f" | sed "s|^$top/||; s|/|_|g")"
 done
 
+# An absurd allocation (a plan that grows the file to 2^59 bytes, say)
+# fails in elfpatch with "out of memory"; ASan would abort instead.
+ASAN_OPTIONS=allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+export ASAN_OPTIONS
+
 echo "run-fuzz.sh: fuzzing for $seconds s ($jobs job(s)), corpus $dir/corpus"
 start=$(date +%s)
 rm -f "$dir"/findings/* "$dir"/fuzz-*.log
@@ -82,7 +87,7 @@ if [ "$jobs" -gt 1 ]; then
 	(cd "$dir" && "$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
 		-rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 \
 		-artifact_prefix="$dir/findings/" -jobs="$jobs" -workers="$jobs" \
-		"$dir/corpus" "$seeds")
+		"$dir/corpus" "$seeds" >"$dir/fuzz-main.log" 2>&1)
 	status=$?
 	cat "$dir"/fuzz-*.log >"$dir/fuzz.log" 2>/dev/null
 else
