@@ -228,7 +228,8 @@ static int decide(struct strip *s)
 				return error(s->path, "cannot remove the section name table %s", n);
 			s->gone[i] = s->asked_gone[i] = true;
 		}
-		if (alloc || h->type == SHT_NULL)
+		/* The section name table stays whatever it is called. */
+		if (alloc || h->type == SHT_NULL || i == s->shstrndx)
 			continue;
 		if (strip && section_is_debug(n))
 			s->gone[i] = true;
