@@ -179,8 +179,14 @@ static int ref_versions(struct strtab *st, const struct elf_image *img, const st
 	if (num < 0)
 		return error(img->path, "version table without a count");
 	vaddr = dyn->ent[at].val;
+	/* Every record and auxiliary entry takes at least 8 bytes of the file;
+	 * a walk longer than that revisits entries (links that loop back), and
+	 * would otherwise cost up to file size x 65535 steps. */
+	uint64_t budget = img->size / 8 + 1;
 	for (uint64_t k = 0; k < dyn->ent[num].val; k++) {
 		size_t rec = need ? sizeof(Elf64_Verneed) : sizeof(Elf64_Verdef);
+		if (budget-- == 0)
+			return error(img->path, "version table is longer than the file");
 		if (!vaddr_to_offset(img, vaddr, rec, &off))
 			return error(img->path, "version table lies outside the file");
 		const unsigned char *p = img->map + off;
@@ -193,6 +199,8 @@ static int ref_versions(struct strtab *st, const struct elf_image *img, const st
 		for (uint64_t j = 0; j < cnt; j++) {
 			size_t arec = need ? sizeof(Elf64_Vernaux) : sizeof(Elf64_Verdaux);
 			uint64_t aoff;
+			if (budget-- == 0)
+				return error(img->path, "version table is longer than the file");
 			if (!vaddr_to_offset(img, a, arec, &aoff))
 				return error(img->path, "version table lies outside the file");
 			const unsigned char *q = img->map + aoff;
