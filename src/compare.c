@@ -15,7 +15,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "bytes.h"
 #include "deps.h"
 #include "diag.h"
+#include "scratch.h"
 #include "validate.h"
 
 /* Sections strip --strip-all removes: the symbol table and its strings,
@@ -83,37 +83,22 @@ uint64_t stripped_size_estimate(const struct elf_image *img)
 	return end < img->size ? end : img->size;
 }
 
-/* Strips a temporary copy with main.c's chain and measures it. */
+/* Strips a temporary copy with main.c's chain and measures it.  Silent
+ * on failure: the caller falls back to the estimate. */
 static int stripped_size_real(const struct deps_hooks *h, const char *path, uint64_t *size)
 {
-	char tmp[] = "/tmp/elfpatch-compare-XXXXXX", buf[65536];
-	int in = open(path, O_RDONLY | O_CLOEXEC), out = mkstemp(tmp), rc = -1;
-	ssize_t n = 0;
-	struct stat st;
-
-	if (in < 0 || out < 0)
-		goto out;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
-	if (n < 0 || close(out) < 0) {
-		out = -1;
-		goto out;
-	}
-	out = -1;
+	char tmp[] = "/tmp/elfpatch-compare-XXXXXX";
 	struct options e = { 0 };
+	struct stat st;
+	int rc = -1;
+
+	if (scratch_copy(path, tmp, S_IRUSR | S_IWUSR, true) < 0)
+		return -1;
 	e.strip_all = true;
 	if (h->edit_file(tmp, &e) == 0 && stat(tmp, &st) == 0) {
 		*size = (uint64_t)st.st_size;
 		rc = 0;
 	}
-out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
 	unlink(tmp);
 	return rc;
 }

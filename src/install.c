@@ -12,7 +12,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "deps.h"
 #include "diag.h"
+#include "scratch.h"
 
 /* Every round installs at least one library or stops. */
 #define MAX_ROUNDS 256
@@ -77,49 +77,21 @@ static int make_dir(struct installer *in)
  * install leaves no half library for the loader to choke on. */
 static int copy_file(const char *src, const char *dst, mode_t mode)
 {
-	char *tmp = malloc(strlen(dst) + 16), buf[65536];
-	int in = -1, out = -1, rc = -1;
-	ssize_t n;
+	char *tmp = malloc(strlen(dst) + 16);
+	int rc = -1;
 
 	if (!tmp)
 		return error(NULL, "out of memory");
 	sprintf(tmp, "%s.tmp-XXXXXX", dst);
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
-		error(src, "cannot open: %s", strerror(errno));
+	if (scratch_copy(src, tmp, mode, false) < 0)
 		goto out;
-	}
-	if ((out = mkstemp(tmp)) < 0) {
-		error(tmp, "cannot create: %s", strerror(errno));
-		goto out;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		for (ssize_t w, done = 0; done < n; done += w)
-			if ((w = write(out, buf + done, (size_t)(n - done))) < 0) {
-				error(tmp, "write error: %s", strerror(errno));
-				goto out;
-			}
-	if (n < 0) {
-		error(src, "read error: %s", strerror(errno));
-		goto out;
-	}
-	if (fchmod(out, mode) < 0 || close(out) < 0) {
-		out = -1;
-		error(tmp, "cannot finish: %s", strerror(errno));
-		goto out;
-	}
-	out = -1;
 	if (rename(tmp, dst) < 0) {
 		error(dst, "cannot create: %s", strerror(errno));
+		unlink(tmp);
 		goto out;
 	}
 	rc = 0;
 out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	if (rc < 0)
-		unlink(tmp);
 	free(tmp);
 	return rc;
 }

@@ -155,6 +155,20 @@ set_base() {
 	BASE=$1
 }
 
+# begin_fixture TARGET FILE: the start of each fixture's edits.  Sets
+# orig (the fixture) and id ("TARGET/FILE"), makes it the base of
+# `check_edit` (set_base), inspects it (R_*), and sets regions (the
+# offset-size pairs of .dynamic and .dynstr, where an edit may write) and
+# dynsz (the size of .dynamic).
+begin_fixture() {
+	orig=$FIXTURES/$1/$2
+	id=$1/$2
+	set_base "$orig"
+	inspect "$orig"
+	regions="$R_DYNSEG $R_DYNSTR"
+	dynsz=${R_DYNSEG#* }
+}
+
 # check_edit NAME NEW: inspects NEW (setting R_*) and checks that readelf
 # and eu-elflint say nothing about it that they did not say about the
 # file given to `set_base` (two TAP lines).

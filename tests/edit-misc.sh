@@ -24,17 +24,12 @@ pcheck() {
 for t in $TARGETS; do
 	ent=$(entsize "$t")
 	for f in $(edit_fixtures "$t"); do
-		orig=$FIXTURES/$t/$f
-		id=$t/$f
-		set_base "$orig"
-		inspect "$orig"
+		begin_fixture "$t" "$f"
 		old_dyn=$R_DYN
 		old_interp=$R_INTERP
 		old_stack=$R_STACK
 		interp_seg=$R_INTERPSEG
 		phdrs=$R_PHDRS
-		regions="$R_DYNSEG $R_DYNSTR"
-		dynsz=${R_DYNSEG#* }
 		osum=$(sum "$orig")
 
 		# --set-interpreter: shorter, in place, PT_INTERP keeps its size.

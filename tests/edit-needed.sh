@@ -10,18 +10,13 @@ W=$SCRATCH/w
 for t in $TARGETS; do
 	ent=$(entsize "$t")
 	for f in $(edit_fixtures "$t"); do
-		orig=$FIXTURES/$t/$f
-		id=$t/$f
-		set_base "$orig"
-		inspect "$orig"
+		begin_fixture "$t" "$f"
 		old_rpath=$R_RPATH
 		old_needed=$R_NEEDED
 		old_soname=$R_SONAME
 		old_verneed=$R_VERNEED
 		old_entries=$R_ENTRIES
-		regions="$R_DYNSEG $R_DYNSTR"
 		vregions="$regions $R_VERNEEDSEC"
-		dynsz=${R_DYNSEG#* }
 		osum=$(sum "$orig")
 
 		# --set-soname, shorter: in place in a library.  A program

@@ -12,52 +12,29 @@
  * their order (the first entry of a soname wins, as in ldconfig's cache),
  * and the target's own ld.so then reads it under qemu.  Format: glibc's
  * "glibc-ld.so.cache1.1" (elf/dl-cache.h), entries sorted by soname with
- * _dl_cache_libcmp(), descending, which is what the loader's binary search
+ * _dl_cache_libcmp() (elfpatch's own copy, ldconf_libcmp() in
+ * src/ldconf.c), descending, which is what the loader's binary search
  * expects; strings are offsets from the start of the file.
  */
 #include <config.h>
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/ldconf.h"
+
 struct entry {
 	const char *soname, *path;
 	size_t order;
 };
 
-static int libcmp(const char *p1, const char *p2)
-{
-	while (*p1) {
-		if (isdigit((unsigned char)*p1)) {
-			if (!isdigit((unsigned char)*p2))
-				return 1;
-			unsigned long v1 = 0, v2 = 0;
-			while (isdigit((unsigned char)*p1))
-				v1 = v1 * 10 + (unsigned long)(*p1++ - '0');
-			while (isdigit((unsigned char)*p2))
-				v2 = v2 * 10 + (unsigned long)(*p2++ - '0');
-			if (v1 != v2)
-				return v1 < v2 ? -1 : 1;
-		} else if (isdigit((unsigned char)*p2)) {
-			return -1;
-		} else if (*p1 != *p2) {
-			return (unsigned char)*p1 - (unsigned char)*p2;
-		} else {
-			p1++;
-			p2++;
-		}
-	}
-	return (unsigned char)*p1 - (unsigned char)*p2;
-}
-
 static int by_name_desc(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
-	int c = libcmp(y->soname, x->soname);
+	int c = ldconf_libcmp(y->soname, x->soname);
 
 	if (c)
 		return c;

@@ -115,3 +115,20 @@ copy_fixture() {
 	_dst=${3:-$SCRATCH/$1-$2}
 	cp "$FIXTURES/$1/$2" "$_dst" && chmod u+w "$_dst" && echo "$_dst"
 }
+
+# load_bytes FILE [FROM]: the file bytes of each PT_LOAD, in program header
+# order, less those before offset FROM (default: the end of the ELF header,
+# whose section table fields a strip changes; the tests compare the
+# headers apart).
+load_bytes() {
+	_from=${2:-$(readelf -hW "$1" | sed -n 's/^ *Size of this header: *\([0-9]*\).*/\1/p')}
+	readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $5 }' | while read -r _off _len; do
+		_off=$((_off)) _len=$((_len))
+		if [ $_off -lt $_from ]; then
+			_len=$((_len - (_from - _off)))
+			_off=$_from
+		fi
+		[ $_len -gt 0 ] && tail -c +$((_off + 1)) "$1" | head -c $_len
+	done
+}
+

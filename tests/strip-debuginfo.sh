@@ -33,18 +33,6 @@ contents() {
 	readelf -z -x "$2" "$1" 2>&1 | sed 1,2d
 }
 
-load_bytes() {
-	_eh=$(readelf -hW "$1" | sed -n 's/^ *Size of this header: *\([0-9]*\).*/\1/p')
-	readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $5 }' | while read -r _off _len; do
-		_off=$((_off)) _len=$((_len))
-		if [ $_off -lt $_eh ]; then
-			_len=$((_len - (_eh - _off)))
-			_off=$_eh
-		fi
-		[ $_len -gt 0 ] && tail -c +$((_off + 1)) "$1" | head -c $_len
-	done
-}
-
 check_runs() {
 	FIXTURE_LIBDIR=$FIXTURES/$2 "$RUN_FIXTURE" "$2" "$3" >"$SCRATCH/run.out" 2>&1
 	case $? in
