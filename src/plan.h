@@ -25,7 +25,10 @@
 struct plan_write {
 	uint64_t off;
 	size_t len;
-	unsigned char *data;
+	/* What is written: `own` (the plan frees it), or bytes borrowed from
+	 * the caller (plan_add_ref, plan_add_mapped); `own` is then NULL. */
+	const unsigned char *data;
+	unsigned char *own;
 	char what[96];
 };
 
@@ -53,8 +56,29 @@ int plan_no_room(struct plan *p, const char *path, const char *fmt, ...) PRINTF_
 void plan_init(struct plan *p);
 void plan_free(struct plan *p);
 
+/* Adds a write of a copy of `data`. */
 int plan_add(struct plan *p, uint64_t off, const void *data, size_t len, const char *fmt, ...)
 	PRINTF_LIKE(5, 6);
+
+/* The variants below spare the copy, which for large sections (a symbol
+ * table, a moved load) costs as much as writing them.
+ *
+ * plan_add_owned(): the plan takes `buf` (malloc'ed), also on failure.
+ * plan_add_ref(): borrows `data`, which the caller keeps valid and
+ * unchanged until plan_free(): typically the buffer of an earlier
+ * plan_add_owned() written a second time.  Never the file's own map:
+ * the commit changes what it shows, so that is plan_add_mapped()'s job.
+ * plan_add_mapped(): writes the bytes [src, src + len) of the file mapped
+ * (read-only, shared) at `map`, as they are now.  They are borrowed from
+ * the map when no write already in the plan, nor this one, touches them;
+ * otherwise the commit would read bytes it has itself overwritten, and
+ * they are copied now. */
+int plan_add_owned(struct plan *p, uint64_t off, unsigned char *buf, size_t len,
+		   const char *fmt, ...) PRINTF_LIKE(5, 6);
+int plan_add_ref(struct plan *p, uint64_t off, const void *data, size_t len, const char *fmt, ...)
+	PRINTF_LIKE(5, 6);
+int plan_add_mapped(struct plan *p, uint64_t off, const unsigned char *map, uint64_t src,
+		    size_t len, const char *fmt, ...) PRINTF_LIKE(6, 7);
 
 /* Turns the requested edits into writes; writes nothing (edits.c). */
 int plan_edits(const struct elf_image *img, const struct dynamic *dyn, const struct options *o,

@@ -29,8 +29,10 @@ struct sec {
 	bool changed;
 	bool own_name;              /* name allocated (a renamed .zdebug*) */
 	bool borrowed;              /* data points into the map */
+	bool handed;                /* data now belongs to the plan */
 	bool moves;                 /* placed by the layout */
 	uint64_t tail_off;          /* its place in phase 1 */
+	bool once;                  /* stays at its old place in phase 1 */
 };
 
 struct strip {
@@ -409,6 +411,19 @@ static void put_sym_field(const struct strip *s, unsigned char *rec, size_t off3
 	store_uint(rec + (s->cls.is64 ? off64 : off32), width, s->cls.msb, v);
 }
 
+/* Only the fields the rebuild reads: sym_decode() also assembles
+ * st_value and st_size, most of the cost of a large table. */
+static void sym_peek(const struct strip *s, const unsigned char *rec, struct xsym *y)
+{
+	bool is64 = s->cls.is64, msb = s->cls.msb;
+
+	y->name = (uint32_t)load_uint(rec + (is64 ? offsetof(Elf64_Sym, st_name)
+					     : offsetof(Elf32_Sym, st_name)), 4, msb);
+	y->info = rec[is64 ? offsetof(Elf64_Sym, st_info) : offsetof(Elf32_Sym, st_info)];
+	y->shndx = (uint16_t)load_uint(rec + (is64 ? offsetof(Elf64_Sym, st_shndx)
+					      : offsetof(Elf32_Sym, st_shndx)), 2, msb);
+}
+
 #define SYM_NAME(s, rec, v) put_sym_field(s, rec, offsetof(Elf32_Sym, st_name), \
 					  offsetof(Elf64_Sym, st_name), 4, v)
 #define SYM_SHNDX(s, rec, v) put_sym_field(s, rec, offsetof(Elf32_Sym, st_shndx), \
@@ -445,10 +460,40 @@ static int compactor_init(struct compactor *c, uint64_t size)
 	return c->bits && c->before ? 0 : -1;
 }
 
+static unsigned ctz64(uint64_t v)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctzll(v);
+#else
+	unsigned n = 0;
+	for (; !(v & 1); v >>= 1)
+		n++;
+	return n;
+#endif
+}
+
+/* A word at a time: a large table has hundreds of thousands of names. */
 static void compactor_use(struct compactor *c, uint64_t off, uint64_t len)
 {
-	for (uint64_t x = off; x < off + len; x++)
-		c->bits[x / 64] |= (uint64_t)1 << (x % 64);
+	for (uint64_t end = off + len; off < end;) {
+		uint64_t bit = off % 64, n = end - off < 64 - bit ? end - off : 64 - bit;
+		c->bits[off / 64] |= (n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << n) - 1) << bit;
+		off += n;
+	}
+}
+
+/* The first byte at or after x that is used (or unused), else size. */
+static uint64_t compactor_next(const struct compactor *c, uint64_t x, bool used)
+{
+	while (x < c->size) {
+		uint64_t w = (used ? c->bits[x / 64] : ~c->bits[x / 64]) & (~(uint64_t)0 << (x % 64));
+		if (w) {
+			x = x / 64 * 64 + ctz64(w);
+			return x < c->size ? x : c->size;
+		}
+		x = (x / 64 + 1) * 64;
+	}
+	return c->size;
 }
 
 static void compactor_count(struct compactor *c)
@@ -469,13 +514,15 @@ static uint64_t compactor_used(const struct compactor *c)
 	return c->before[c->size / 64 + 1];
 }
 
+/* The used bytes in order, a run at a time. */
 static void compactor_copy(const struct compactor *c, const unsigned char *from, unsigned char *to)
 {
-	uint64_t k = 0;
-
-	for (uint64_t x = 0; x < c->size; x++)
-		if (c->bits[x / 64] & ((uint64_t)1 << (x % 64)))
-			to[k++] = from[x];
+	for (uint64_t x = compactor_next(c, 0, true); x < c->size;) {
+		uint64_t end = compactor_next(c, x, false);
+		memcpy(to, from + x, (size_t)(end - x));
+		to += end - x;
+		x = compactor_next(c, end, true);
+	}
 }
 
 static void compactor_free(struct compactor *c)
@@ -562,8 +609,8 @@ static int rebuild_symtab(struct strip *s, size_t si)
 	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned char *rec = w.nsyms + k * es;
-		struct xsym y;
-		sym_decode(s->cls, w.syms + i * es, &y);
+		struct xsym y = { 0 };
+		sym_peek(s, w.syms + i * es, &y);
 		bool ext = y.shndx == SHN_XINDEX && w.xs;
 		uint64_t sec = ext ? load_uint(w.xs + 4 * i, 4, s->cls.msb) : y.shndx;
 		bool regular = sec != SHN_UNDEF && (ext || sec < SHN_LORESERVE) && sec < s->shnum;
@@ -1087,7 +1134,6 @@ static int plan_ehdr(const struct strip *s, struct plan *p, uint64_t shoff, enum
 	size_t len = ehs + (with_pht ? s->phnum * phs : 0);
 	unsigned char *b = read_view(s, 0, len);
 	struct xehdr eh;
-	int rc;
 
 	if (!b)
 		return -1;
@@ -1100,10 +1146,8 @@ static int plan_ehdr(const struct strip *s, struct plan *p, uint64_t shoff, enum
 		free(b);
 		return error(s->path, "ELF header value does not fit the file's class");
 	}
-	rc = plan_add(p, 0, b, len, "%s: e_shoff = 0x%llx, %zu sections%s", what,
-		      (unsigned long long)shoff, s->nout, st == MID ? ", loads moved" : "");
-	free(b);
-	return rc;
+	return plan_add_owned(p, 0, b, len, "%s: e_shoff = 0x%llx, %zu sections%s", what,
+			      (unsigned long long)shoff, s->nout, st == MID ? ", loads moved" : "");
 }
 
 /* Contents of a moving section: new ones, or the old bytes. */
@@ -1126,29 +1170,43 @@ static int plan_segment(const struct strip *s, struct plan *p, const struct segm
 			const char *what)
 {
 	unsigned char *b = read_view(s, m->old, m->len);
-	int rc;
 
 	if (!b)
 		return -1;
-	rc = plan_add(p, m->old - m->delta, b, (size_t)m->len, "%s: loadable segment %zu moved "
-		      "from 0x%llx to 0x%llx", what, m->ph, (unsigned long long)m->old,
-		      (unsigned long long)(m->old - m->delta));
-	free(b);
-	return rc;
+	return plan_add_owned(p, m->old - m->delta, b, (size_t)m->len, "%s: loadable segment %zu "
+			      "moved from 0x%llx to 0x%llx", what, m->ph, (unsigned long long)m->old,
+			      (unsigned long long)(m->old - m->delta));
 }
 
-static int plan_stage(const struct strip *s, struct plan *p, enum stage st, const char *what)
+/* A moving section's bytes at `off`, without a copy: unchanged ones are
+ * read from the map at commit (plan_add_mapped() copies them if a write
+ * before could change them); new contents go to the plan with their
+ * first write, and a second write (phase 1, then final) refers to it. */
+static int plan_contents(const struct strip *s, struct plan *p, struct sec *c, uint64_t off,
+			 const char *what)
+{
+	size_t len = (size_t)c->sh.size;
+
+	if (c->borrowed)
+		return plan_add_mapped(p, off, s->img->map, s->sh[c->old].offset, len,
+				       "%s: %s at 0x%llx", what, c->name, (unsigned long long)off);
+	if (c->handed)
+		return plan_add_ref(p, off, c->data, len, "%s: %s at 0x%llx", what, c->name,
+				    (unsigned long long)off);
+	c->handed = true;
+	return plan_add_owned(p, off, c->data, len, "%s: %s at 0x%llx", what, c->name,
+			      (unsigned long long)off);
+}
+
+static int plan_stage(struct strip *s, struct plan *p, enum stage st, const char *what)
 {
 	unsigned char *sht = NULL;
 	uint64_t shoff = st == TAIL ? s->tail_shoff : st == MID ? s->mid_shoff : s->shoff;
 
 	for (size_t k = 1; k < s->nout && st != MID; k++) {
-		const struct sec *c = &s->out[k];
-		if (!c->moves || !has_bytes(&c->sh))
-			continue;
-		uint64_t off = st == TAIL ? c->tail_off : c->sh.offset;
-		if (plan_add(p, off, c->data, (size_t)c->sh.size, "%s: %s at 0x%llx", what, c->name,
-			     (unsigned long long)off) < 0)
+		struct sec *c = &s->out[k];
+		if (c->moves && has_bytes(&c->sh) && !(st == TAIL && c->once)
+		    && plan_contents(s, p, c, st == TAIL ? c->tail_off : c->sh.offset, what) < 0)
 			return -1;
 	}
 	for (size_t j = 0; j < s->nseg && st == MID; j++)
@@ -1156,10 +1214,10 @@ static int plan_stage(const struct strip *s, struct plan *p, enum stage st, cons
 			return -1;
 	if (encode_sht(s, st, &sht) < 0)
 		return -1;
-	int rc = plan_add(p, shoff, sht, s->nout * shdr_size(s->cls),
-			  "%s: section header table at 0x%llx", what, (unsigned long long)shoff);
-	free(sht);
-	return rc < 0 ? -1 : plan_ehdr(s, p, shoff, st, what);
+	if (plan_add_owned(p, shoff, sht, s->nout * shdr_size(s->cls),
+			   "%s: section header table at 0x%llx", what, (unsigned long long)shoff) < 0)
+		return -1;
+	return plan_ehdr(s, p, shoff, st, what);
 }
 
 static int cmp_by_offset(const void *a, const void *b)
@@ -1253,6 +1311,28 @@ static int place_all(struct strip *s, struct sec **mov, size_t nmov, uint64_t di
 	return 0;
 }
 
+/* A moving section with unchanged bytes can stay at its old place
+ * through phase 1 and be written once, at its final place, when no write
+ * of the final stage covers that old place: a process killed during the
+ * stage then leaves those bytes intact where the phase-1 table points.
+ * Not when loads move: their writes are not checked here. */
+static bool stays_put(const struct strip *s, struct sec *const *mov, size_t nmov,
+		      const struct sec *c, uint64_t sht_len)
+{
+	struct extent old;
+
+	/* Borrowed: an old section (not a new one) with its bytes as they are. */
+	if (!c->borrowed || !has_bytes(&c->sh))
+		return false;
+	old = (struct extent){ s->sh[c->old].offset, s->sh[c->old].offset + c->sh.size };
+	if (overlaps(&old, 1, s->shoff, sht_len))
+		return false;
+	for (size_t k = 0; k < nmov; k++)
+		if (has_bytes(&mov[k]->sh) && overlaps(&old, 1, mov[k]->sh.offset, mov[k]->sh.size))
+			return false;
+	return true;
+}
+
 /* Decides what moves and where, then plans the phases. */
 static int layout(struct strip *s, struct plan *p)
 {
@@ -1344,6 +1424,11 @@ static int layout(struct strip *s, struct plan *p)
 		pos = align_up(top, 64);
 		for (size_t k = 0; k < nmov; k++) {
 			struct sec *c = mov[k];
+			if (!nmoved && stays_put(s, mov, nmov, c, sht_len)) {
+				c->once = true;
+				c->tail_off = s->sh[c->old].offset;
+				continue;
+			}
 			uint64_t a = is_pow2(c->sh.addralign) ? c->sh.addralign : 1;
 			c->tail_off = align_up(pos, a);
 			pos = c->tail_off + (has_bytes(&c->sh) ? c->sh.size : 0);
@@ -1425,7 +1510,7 @@ static void strip_free(struct strip *s)
 {
 	if (s->out)
 		for (size_t k = 0; k < s->nout; k++) {
-			if (!s->out[k].borrowed)
+			if (!s->out[k].borrowed && !s->out[k].handed)
 				free(s->out[k].data);
 			if (s->out[k].own_name)
 				free((char *)s->out[k].name);
@@ -1672,8 +1757,10 @@ int sections_split_debug(const struct elf_image *img, const struct options *o)
 		p.grow_to = len;
 	else if (len < img->size)
 		p.truncate_to = len;
-	if (plan_add(&p, 0, b, (size_t)len, "--only-keep-debug: %s, %llu bytes", o->only_keep_debug,
-		     (unsigned long long)len) < 0)
+	/* The whole debug file: handed over, not copied. */
+	rc = plan_add_owned(&p, 0, b, (size_t)len, "--only-keep-debug: %s, %llu bytes",
+			    o->only_keep_debug, (unsigned long long)len);
+	if (rc < 0)
 		goto out;
 	if (o->dry_run) {
 		printf("%s: would write the debug file %s (%llu bytes)\n", img->path, o->only_keep_debug,
@@ -1686,6 +1773,5 @@ int sections_split_debug(const struct elf_image *img, const struct options *o)
 	}
 out:
 	plan_free(&p);
-	free(b);
 	return rc;
 }

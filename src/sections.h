@@ -24,6 +24,12 @@
  * Only kept non-allocated sections that follow removed data are written,
  * so the cost grows with what is kept, not with the file.  When the final
  * place does not overlap anything the old table uses, phase 1 is skipped.
+ * A section with unchanged bytes whose old place no final write covers
+ * skips phase 1 alone: the phase-1 table points at its old place, and it
+ * is written once.  Rebuilt contents (a pruned .symtab) are new bytes
+ * whose final place the old table still uses, so they need both writes.
+ * Writes borrow their bytes (plan_add_owned/_ref/_mapped) instead of
+ * copying them into the plan.
  */
 #ifndef ELFPATCH_SECTIONS_H
 #define ELFPATCH_SECTIONS_H

@@ -17,7 +17,16 @@ lint() {
 		-e 's/symbol [0-9]*/symbol/g' | grep -v '^No errors$' | sort -u
 }
 
+# section_sum FILE NAME: checksum of the section's bytes (objcopy).
+section_sum() {
+	rm -f "$SCRATCH/sec.bin"
+	objcopy --dump-section "$2=$SCRATCH/sec.bin" "$1" "$SCRATCH/junk" 2>/dev/null
+	[ -f "$SCRATCH/sec.bin" ] && cksum <"$SCRATCH/sec.bin"
+}
+
 # fault_run NAME TARGET FIXTURE [OPTION...]
+# PRE: a command run on the input first; RUN: the results must run;
+# CONTENTS: every section must hold its old or its new bytes.
 fault_run() {
 	_name=$1 _t=$2 _f=$3
 	shift 3
@@ -60,6 +69,14 @@ k=$_k: sections neither old nor new: $_s"
 			_bad="$_bad
 k=$_k: last step is not the finished result"
 		fi
+		if [ -n "${CONTENTS:-}" ]; then
+			for _sec in $(sections "$_w"); do
+				_c=$(section_sum "$_w" "$_sec")
+				[ "$_c" = "$(section_sum "$_orig" "$_sec")" ] ||
+					[ "$_c" = "$(section_sum "$SCRATCH/done" "$_sec")" ] || _bad="$_bad
+k=$_k: section $_sec holds neither its old nor its new bytes"
+			done
+		fi
 		if [ -n "${RUN:-}" ]; then
 			FIXTURE_LIBDIR=$FIXTURES/$_t "$RUN_FIXTURE" "$_t" "$_w" >"$SCRATCH/run" 2>&1
 			case $? in
@@ -89,6 +106,20 @@ PRE="$ELFPATCH --compress-debug-sections" \
 	fault_run "ppc --decompress-debug-sections" ppc hello-debug --decompress-debug-sections
 RUN=1 fault_run "s390x --strip-all --add-gnu-debuglink" s390x hello-debug --strip-all \
 	--add-gnu-debuglink "$FIXTURES/s390x/hello-debug"
+# A large section removed from the middle: the small unchanged sections
+# after it land below their old places, which no later write covers, so
+# they are written once, straight to their final place (sections.c:
+# stays_put); each must hold its old or new bytes after every step.
+if command -v objcopy >/dev/null 2>&1; then
+	head -c 16384 /dev/zero >"$SCRATCH/big"
+	PRE="objcopy --update-section .debug_info=$SCRATCH/big" CONTENTS=1 RUN=1 \
+		fault_run "x86_64 a large section removed, the rest written once" x86_64 hello-debug \
+		--remove-section .debug_info
+	PRE="objcopy --update-section .debug_info=$SCRATCH/big" CONTENTS=1 RUN=1 \
+		fault_run "x86_64 --strip-debug after a large section" x86_64 hello-debug --strip-debug
+else
+	skip "a large section removed" "objcopy not installed"
+fi
 if command -v patchelf >/dev/null 2>&1; then
 	long=/opt/$(printf '%0300d' 0)
 	PRE="patchelf --set-rpath $long" RUN=1 \
