@@ -896,15 +896,31 @@ static int build_output(struct strip *s)
 	return 0;
 }
 
+/* Whether any name leaves or joins the table.  If none does, the table
+ * stays as it is: a strip that removes nothing writes nothing. */
+static bool names_change(const struct strip *s)
+{
+	for (size_t i = 1; i < s->shnum; i++)
+		if (s->gone[i])
+			return true;
+	for (size_t i = 0; i < s->nout; i++)
+		if (s->out[i].old == NEW_SECTION || s->out[i].own_name)
+			return true;
+	return false;
+}
+
 /* The section name table: rebuilt from the kept names when it is only
  * that, else the old one with any new names appended. */
 static int build_names(struct strip *s)
 {
 	struct sec *t = out_of(s, s->shstrndx);
 	struct strbuild sb = { 0 };
-	long *ids = calloc(s->nout, sizeof(*ids));
+	long *ids;
 	int rc = -1;
 
+	if (!names_change(s))
+		return 0;
+	ids = calloc(s->nout, sizeof(*ids));
 	if (!ids)
 		return error(s->path, "out of memory");
 	if (linked_only_by(s, s->shstrndx, SIZE_MAX, SIZE_MAX)) {

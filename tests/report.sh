@@ -148,8 +148,9 @@ check_eq "--dry-run --report: predicts the result" "$(expect_row "$c")" \
 # --json: one valid document with the same numbers.
 if command -v python3 >/dev/null 2>&1; then
 	d=$(copy_fixture armhf hello-debug)
+	st=$(copy_fixture armhf hello-static)
 	exp_d=$(expect_row "$d")
-	"$ELFPATCH" --strip-debug --json "$d" "$FIXTURES/armhf/hello-static" >"$SCRATCH/json"
+	"$ELFPATCH" --strip-debug --json "$d" "$st" >"$SCRATCH/json"
 	check "--json: valid JSON" python3 -m json.tool "$SCRATCH/json"
 	got=$(python3 -c '
 import json, sys
@@ -164,7 +165,7 @@ print(f["saved"], len(doc["files"]), doc["total"]["after"]["size"])
 	check_eq "--json: before, after, saved, files, total" \
 		"$(printf '%s\n%s\n%s %s %s' "$exp_d" "$(expect_row "$d")" \
 		   $(($(echo "$exp_d" | cut -d' ' -f1) - $(wc -c <"$d"))) 2 \
-		   $(($(wc -c <"$d") + $(wc -c <"$FIXTURES/armhf/hello-static"))))" "$got"
+		   $(($(wc -c <"$d") + $(wc -c <"$st"))))" "$got"
 else
 	skip "--json: valid JSON" "python3 not installed"
 fi

@@ -273,4 +273,13 @@ cp "$f" "$SCRATCH/orig"
 check "--strip on a file without sections: succeeds" "$ELFPATCH" --strip "$f"
 check "--strip on a file without sections: unchanged" cmp "$f" "$SCRATCH/orig"
 
+# Nothing to remove: nothing written (the name table is not rebuilt).
+for t in armhf x86_64; do
+	f=$(copy_fixture $t hello-static)
+	check_eq "$t hello-static --strip-debug: nothing to change" "$f: nothing to change" \
+		"$("$ELFPATCH" --dry-run --strip-debug "$f")"
+	"$ELFPATCH" --strip-debug "$f"
+	check "$t hello-static --strip-debug: byte-identical" cmp "$f" "$FIXTURES/$t/hello-static"
+done
+
 done_testing
