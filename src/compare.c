@@ -85,7 +85,8 @@ uint64_t stripped_size_estimate(const struct elf_image *img)
 
 /* Strips a temporary copy with main.c's chain and measures it.  Silent
  * on failure: the caller falls back to the estimate. */
-static int stripped_size_real(const struct deps_hooks *h, const char *path, uint64_t *size)
+static int stripped_size_real(const struct deps_hooks *h, const char *path, bool all,
+			      uint64_t *size)
 {
 	char tmp[] = "/tmp/elfpatch-compare-XXXXXX";
 	struct options e = { 0 };
@@ -94,13 +95,23 @@ static int stripped_size_real(const struct deps_hooks *h, const char *path, uint
 
 	if (scratch_copy(path, tmp, S_IRUSR | S_IWUSR, true) < 0)
 		return -1;
-	e.strip_all = true;
+	e.strip_all = all;
+	e.strip_debug = !all;
 	if (h->edit_file(tmp, &e) == 0 && stat(tmp, &st) == 0) {
 		*size = (uint64_t)st.st_size;
 		rc = 0;
 	}
 	unlink(tmp);
 	return rc;
+}
+
+uint64_t stripped_size(const struct deps_hooks *h, const struct elf_image *img, bool all)
+{
+	uint64_t size;
+
+	if (h && h->can_strip && stripped_size_real(h, img->path, all, &size) == 0)
+		return size;
+	return all ? stripped_size_estimate(img) : img->size;
 }
 
 struct measured {
@@ -120,7 +131,7 @@ static int measure(const struct deps_hooks *h, const char *path, struct measured
 	m->stripped = stripped_size_estimate(&img);
 	m->exact = false;
 	elf_image_close(&img);
-	if (h->can_strip && stripped_size_real(h, path, &m->stripped) == 0)
+	if (h->can_strip && stripped_size_real(h, path, true, &m->stripped) == 0)
 		m->exact = true;
 	return 0;
 }

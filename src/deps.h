@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "options.h"
 #include "resolve.h"
 
@@ -45,8 +46,9 @@ int deps_compare(struct ld_env *env, const struct options *o, const struct deps_
  * section header table. */
 uint64_t stripped_size_estimate(const struct elf_image *img);
 
-/* JSON output helpers (deps.c). */
-void json_string(FILE *f, const char *s);
-void json_key(FILE *f, bool *first, const char *key);
+/* What --strip-all (`all`) or --strip leaves of the file: measured on a
+ * stripped temporary copy when `h` can strip, else estimated (--strip-all)
+ * or the size as it is (--strip). */
+uint64_t stripped_size(const struct deps_hooks *h, const struct elf_image *img, bool all);
 
 #endif

@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	struct report report;
+	const struct deps_hooks hooks = { edit_copy, true };
 	int failed = 0;
 	int rc = options_parse(&o, argc, argv);
 
@@ -93,7 +94,7 @@ int main(int argc, char **argv)
 		return rc > 0 ? EXIT_SUCCESS : 2;
 	}
 	if (deps_requested(&o)) {
-		rc = deps_run(&o, &(const struct deps_hooks){ edit_copy, true });
+		rc = deps_run(&o, &hooks);
 		options_free(&o);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			error(NULL, "write error on standard output");
@@ -102,6 +103,12 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	report_init(&report);
+	if ((o.report || o.json) && (o.root || o.library_path)
+	    && report_init_root(&report, &o, &hooks) < 0) {
+		report_free(&report);
+		options_free(&o);
+		return EXIT_FAILURE;
+	}
 	for (size_t i = 0; i < o.n_files; i++)
 		if (process_file(o.files[i], &o, o.report || o.json ? &report : NULL) < 0)
 			failed++;

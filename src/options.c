@@ -48,6 +48,7 @@ static const char usage_text[] =
 "      --no-grow               fail instead of appending space to the file\n"
 "      --page-size N           align appended space to N (default: the file's\n"
 "                              largest PT_LOAD alignment)\n"
+
 "      --check                 check the layout of each FILE (segments, notes,\n"
 "                              alignment); silent when it is sound\n"
 "\n"
@@ -65,7 +66,9 @@ static const char usage_text[] =
 "      --add-gnu-debuglink FILE     add .gnu_debuglink naming FILE, with its CRC\n"
 "      --report                sizes before/after and what the bytes are (code,\n"
 "                              rodata, data, dynamic, symbols, debug, other, bss);\n"
-"                              alone, changes nothing\n"
+"                              alone, changes nothing; with --root, also what each\n"
+"                              FILE costs deployed there: its size plus the\n"
+"                              libraries SYSROOT lacks, each counted once\n"
 "      --json                  the report as one JSON document (implies --report)\n"
 "\n"
 "Dependencies, resolved from the files as the target's glibc ld.so would:\n"
@@ -348,6 +351,10 @@ static int check_combination(const struct options *o)
 		return error(NULL, "--allowed-rpath-prefixes needs --shrink-rpath");
 	if (o->no_std_lib_dirs && o->rpath_op != RPATH_RELATIVE)
 		return error(NULL, "--no-standard-lib-dirs needs --make-rpath-relative");
+	if ((o->root || o->library_path) && !o->report && !o->json && !o->print_deps && !o->tree
+	    && !o->install_missing && !o->compare_static)
+		return error(NULL, "--root and --library-path need --print-deps, --install-missing, "
+			     "--compare or --report");
 	if (o->convert != CONVERT_NONE && (o->rpath_op == RPATH_REMOVE))
 		return error(NULL, "--convert-rpath/--convert-runpath and --remove-rpath conflict");
 	return 0;

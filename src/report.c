@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "json.h"
 #include "sections.h"
 #include "validate.h"
 
@@ -21,11 +22,26 @@ void report_init(struct report *r)
 	memset(r, 0, sizeof(*r));
 }
 
+int report_init_root(struct report *r, const struct options *o, const struct deps_hooks *h)
+{
+	r->root = o->root ? o->root : "/";
+	if (footprint_init(&r->fp, o, h) < 0) {
+		footprint_free(&r->fp);
+		return -1;
+	}
+	r->with_root = true;
+	return 0;
+}
+
 void report_free(struct report *r)
 {
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
 		free(r->e[i].file);
+		footprint_entry_free(&r->e[i].deployed);
+	}
 	free(r->e);
+	if (r->with_root)
+		footprint_free(&r->fp);
 	report_init(r);
 }
 
@@ -136,7 +152,11 @@ static int add(struct report *r, const char *file, bool edited, const struct siz
 	e->edited = edited;
 	e->before = *before;
 	e->after = *after;
+	memset(&e->deployed, 0, sizeof(e->deployed));
 	r->n++;
+	/* The file as written: its edits may have changed what it needs. */
+	if (r->with_root && footprint_add(&r->fp, file, after->size, &e->deployed) < 0)
+		return -1;
 	return 0;
 }
 
@@ -323,18 +343,62 @@ static void print_text(const struct report *r, FILE *out)
 	free(rows);
 }
 
-static void json_string(const char *s, FILE *out)
+/* ---- deployed cost (--root) ---------------------------------------------- */
+
+static void deployed_totals(const struct report *r, uint64_t *own, uint64_t *libs)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
+	*own = *libs = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		*own += r->e[i].deployed.own;
+		*libs += r->e[i].deployed.libraries;
 	}
-	fputc('"', out);
+}
+
+static void print_lib(const struct deployed_lib *l, int indent, FILE *out)
+{
+	fprintf(out, "%*s", indent, "");
+	switch (l->cost) {
+	case LIB_CHARGED:
+		fprintf(out, "+ %s  %llu  (%s)\n", l->name, (unsigned long long)l->size, l->where);
+		break;
+	case LIB_COUNTED:
+		fprintf(out, "= %s  counted above\n", l->name);
+		break;
+	case LIB_IS_FILE:
+		fprintf(out, "= %s  counted in its own row\n", l->name);
+		break;
+	case LIB_NOT_FOUND:
+		fprintf(out, "! %s  not found, not counted\n", l->name);
+		break;
+	}
+}
+
+static void print_deployed(const struct report *r, FILE *out)
+{
+	uint64_t own, libs;
+	int w[3] = { 3, 9, 8 };   /* own, libraries, deployed */
+
+	deployed_totals(r, &own, &libs);
+	if (digits((int64_t)own) > w[0])
+		w[0] = digits((int64_t)own);
+	if (digits((int64_t)libs) > w[1])
+		w[1] = digits((int64_t)libs);
+	if (digits((int64_t)(own + libs)) > w[2])
+		w[2] = digits((int64_t)(own + libs));
+	fprintf(out, "\ndeployed in %s (libraries it lacks, each counted once%s):\n", r->root,
+		r->fp.stripped ? ", stripped" : "");
+	fprintf(out, "%*s  %*s  %*s  file\n", w[0], "own", w[1], "libraries", w[2], "deployed");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct footprint_entry *d = &r->e[i].deployed;
+		fprintf(out, "%*llu  %*llu  %*llu  %s\n", w[0], (unsigned long long)d->own, w[1],
+			(unsigned long long)d->libraries, w[2],
+			(unsigned long long)(d->own + d->libraries), r->e[i].file);
+		for (size_t k = 0; k < d->n_libs; k++)
+			print_lib(&d->libs[k], w[0] + w[1] + w[2] + 6, out);
+	}
+	if (r->n >= 2)
+		fprintf(out, "%*llu  %*llu  %*llu  total\n", w[0], (unsigned long long)own, w[1],
+			(unsigned long long)libs, w[2], (unsigned long long)(own + libs));
 }
 
 static void json_breakdown(const struct size_breakdown *b, FILE *out)
@@ -355,6 +419,29 @@ static void json_entry(const struct size_breakdown *b, const struct size_breakdo
 		(long long)b->size - (long long)a->size, percent(b->size, a->size));
 }
 
+static void json_deployed(const struct footprint_entry *d, FILE *out)
+{
+	static const char *const cost[] = {
+		[LIB_CHARGED] = "here", [LIB_COUNTED] = "earlier", [LIB_IS_FILE] = "as_file",
+		[LIB_NOT_FOUND] = "not_found",
+	};
+
+	fprintf(out, ", \"deployed\": {\"own\": %llu, \"libraries\": %llu, \"total\": %llu, "
+		"\"needs\": [", (unsigned long long)d->own, (unsigned long long)d->libraries,
+		(unsigned long long)(d->own + d->libraries));
+	for (size_t k = 0; k < d->n_libs; k++) {
+		const struct deployed_lib *l = &d->libs[k];
+		fputs(k ? ", {\"name\": " : "{\"name\": ", out);
+		json_string(out, l->name);
+		fputs(", \"path\": ", out);
+		json_string(out, l->where);
+		if (l->cost == LIB_CHARGED)
+			fprintf(out, ", \"size\": %llu", (unsigned long long)l->size);
+		fprintf(out, ", \"counted\": \"%s\"}", cost[l->cost]);
+	}
+	fputs("]}", out);
+}
+
 static void print_json(const struct report *r, FILE *out)
 {
 	struct size_breakdown tb = { 0 }, ta = { 0 };
@@ -362,15 +449,28 @@ static void print_json(const struct report *r, FILE *out)
 	fputs("{\n  \"files\": [", out);
 	for (size_t i = 0; i < r->n; i++) {
 		fputs(i ? ",\n    {\"file\": " : "\n    {\"file\": ", out);
-		json_string(r->e[i].file, out);
+		json_string(out, r->e[i].file);
 		fprintf(out, ", \"edited\": %s, ", r->e[i].edited ? "true" : "false");
 		json_entry(&r->e[i].before, &r->e[i].after, out);
+		if (r->with_root)
+			json_deployed(&r->e[i].deployed, out);
 		fputc('}', out);
 		sum_into(&tb, &r->e[i].before);
 		sum_into(&ta, &r->e[i].after);
 	}
 	fputs(r->n ? "\n  ],\n  \"total\": {" : "],\n  \"total\": {", out);
 	json_entry(&tb, &ta, out);
+	if (r->with_root) {
+		uint64_t own, libs;
+		deployed_totals(r, &own, &libs);
+		fprintf(out, ", \"deployed\": {\"own\": %llu, \"libraries\": %llu, \"total\": %llu}",
+			(unsigned long long)own, (unsigned long long)libs,
+			(unsigned long long)(own + libs));
+		fputs("},\n  \"root\": ", out);
+		json_string(out, r->root);
+		fprintf(out, ",\n  \"libraries_stripped\": %s\n}\n", r->fp.stripped ? "true" : "false");
+		return;
+	}
 	fputs("}\n}\n", out);
 }
 
@@ -378,7 +478,10 @@ void report_print(const struct report *r, bool json, FILE *out)
 {
 	if (json)
 		print_json(r, out);
-	else if (r->n)
+	else if (r->n) {
 		print_text(r, out);
+		if (r->with_root)
+			print_deployed(r, out);
+	}
 }
 

@@ -2,6 +2,7 @@
  *
  * Calling sequence (main.c):
  *   report_init(&r)                             once
+ *   report_init_root(&r, o, hooks)              with --root/--library-path
  *   per file: report_measure(img, &before)      before planning
  *             report_unchanged(&r, ...)         no edit requested, or
  *             report_after(&r, img, plan, o, &before)   after the commit
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "footprint.h"
 #include "image.h"
 #include "options.h"
 #include "plan.h"
@@ -41,14 +43,22 @@ struct report_entry {
 	char *file;
 	bool edited;
 	struct size_breakdown before, after;
+	struct footprint_entry deployed;   /* with --root */
 };
 
 struct report {
 	struct report_entry *e;
 	size_t n, cap;
+	/* --root or --library-path given: each file's deployed cost too
+	 * (footprint.h). */
+	bool with_root;
+	const char *root;
+	struct footprint fp;
 };
 
 void report_init(struct report *r);
+/* With --root or --library-path: adds the deployed cost (footprint.h). */
+int report_init_root(struct report *r, const struct options *o, const struct deps_hooks *h);
 void report_free(struct report *r);
 
 /* The breakdown of a validated image. */

@@ -11,17 +11,9 @@
 # a chain of missing libraries, and what --install-missing refuses.
 . "${top_srcdir:-.}/tests/lib.sh"
 
-T=arm-linux-gnueabihf
-CROSS=/usr/$T/lib
-ARMHF=$FIXTURES/armhf
-[ -f "$CROSS/libc.so.6" ] && [ -f "$CROSS/ld-linux-armhf.so.3" ] ||
-	skip_all "no armhf C library in $CROSS (apt-get install libc6-armhf-cross)"
-ELFPATCH_PLATFORM=
-export ELFPATCH_PLATFORM
+armhf_seed_setup
 have_qemu=0
 command -v qemu-arm >/dev/null 2>&1 && have_qemu=1
-have_jq=0
-command -v jq >/dev/null 2>&1 && have_jq=1
 
 # rootfs DIR [with-libc]: the loader, maybe the C library, hello.
 rootfs() {

@@ -132,3 +132,18 @@ load_bytes() {
 	done
 }
 
+# armhf_seed_setup: T, CROSS (the armhf C library) and ARMHF (the fixtures)
+# for the seed scenario's ARM tests; skips the script without that C
+# library.  ELFPATCH_PLATFORM is emptied: the loader under qemu-arm does
+# not know $PLATFORM either.
+armhf_seed_setup() {
+	T=arm-linux-gnueabihf
+	CROSS=/usr/$T/lib
+	ARMHF=$FIXTURES/armhf
+	[ -f "$CROSS/libc.so.6" ] && [ -f "$CROSS/ld-linux-armhf.so.3" ] ||
+		skip_all "no armhf C library in $CROSS (apt-get install libc6-armhf-cross)"
+	ELFPATCH_PLATFORM=
+	export ELFPATCH_PLATFORM
+	have_jq=0
+	command -v jq >/dev/null 2>&1 && have_jq=1
+}
