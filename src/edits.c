@@ -395,7 +395,8 @@ static bool interp_fits(const struct elf_image *img, const char *interp)
 static int plan_with_growth(const struct elf_image *img, const struct dynamic *dyn,
 			    const struct options *o, struct plan *p)
 {
-	struct growth_request rq = { .page_size = o->page_size, .debug = o->debug };
+	struct growth_request rq = { .page_size = o->page_size, .debug = o->debug,
+				     .keep_note_segment = o->keep_note_segment };
 	struct growth_result g;
 
 	if (wants_dynamic(o) && dyn && dyn->has_strtab) {

@@ -12,22 +12,24 @@
 /* How the new bytes get mapped, in order of preference. */
 enum map_way {
 	MAP_TAIL,    /* extend a PT_LOAD that already ends the file */
-	MAP_SLOT,    /* a spare entry (spare_header()) becomes the new PT_LOAD */
+	MAP_SLOT,    /* an entry taken over (slot_cost()) becomes the new PT_LOAD */
 	MAP_MOVE     /* the program header table moves into the new space */
 };
 
 struct layout {
 	enum map_way way;
-	size_t seg;                 /* TAIL: the PT_LOAD; SLOT: the PT_NULL */
+	size_t seg;                 /* TAIL: the PT_LOAD; SLOT: the entry taken */
 	uint64_t align, off, vaddr, len;
 	uint64_t ph_at, str_at, dyn_at, interp_at;
 	size_t dyn_slots;
 };
 
-/* How each loader finds the program headers of a program:
- * - Linux before 5.18 passes AT_PHDR = (first PT_LOAD's p_vaddr -
- *   p_offset) + e_phoff, wherever the table really is; Linux 5.18 and
- *   later, and qemu-user, use the PT_LOAD that holds e_phoff.
+/* When the table itself moves (MAP_MOVE: --keep-note-segment, or no entry
+ * to take over), how each loader finds the program headers of a program:
+ * - Linux before 5.18, and qemu-user (7.2: load_addr + e_phoff), pass
+ *   AT_PHDR = (first PT_LOAD's p_vaddr - p_offset) + e_phoff, wherever
+ *   the table really is; Linux 5.18 and later use the PT_LOAD that holds
+ *   e_phoff.
  * - glibc's ld.so and musl read the program's headers at AT_PHDR and
  *   derive the load bias from PT_PHDR's p_vaddr.
  * - For a shared library, ld.so reads the headers from the file at
@@ -37,7 +39,12 @@ struct layout {
  * first PT_LOAD's vaddr - offset, so both kernel formulas agree.  That
  * may need padding up to the next free aligned address; we pay at most
  * two alignment units for it, else use the smallest congruent placement
- * and warn that old kernels will not find the table. */
+ * and warn that old kernels will not find the table.
+ * Why the table is moved only as a last resort: GNU strip (BFD) writes a
+ * moved table right after the last old segment's bytes and slides the
+ * new segment's address to match, and eu-strip zeroes a table that lies
+ * between sections; no appended layout survives both for a program (see
+ * bfd/elf.c assign_file_positions_for_load_sections, binutils 2.40). */
 #define COMPAT_PADDING_UNITS 2
 
 static uint64_t max_load_align(const struct elf_image *img)
@@ -50,25 +57,89 @@ static uint64_t max_load_align(const struct elf_image *img)
 	return a;
 }
 
-/* A program header the new PT_LOAD can take over: PT_NULL, or the
- * PT_PHDR of a non-PIE executable, whose load bias is zero, so neither
- * ld.so nor musl needs PT_PHDR to find it.  Keeping the table where it
- * is keeps the file within what GNU strip and eu-strip can rewrite: both
- * put the program header table right after the ELF header. */
-static bool spare_header(const struct elf_image *img, const struct xphdr *ph)
+/* What taking a program header's entry for the new PT_LOAD gives up,
+ * cheapest first.  Keeping the table where it is keeps the file within
+ * what GNU strip and eu-strip can rewrite: both put the program header
+ * table right after the ELF header, and mangle a file whose table moved.
+ *  - PT_NULL: nothing.  The PT_PHDR of a non-PIE executable: nothing
+ *    either, its load bias is zero, so neither ld.so nor musl needs it
+ *    (a PIE's PT_PHDR gives ld.so the load bias: never).
+ *  - A PT_NOTE whose notes another PT_NOTE or PT_GNU_PROPERTY also
+ *    describes (x86-64 maps .note.gnu.property twice): nothing.
+ *  - Another PT_NOTE: the notes stay where they are, listed by the
+ *    section headers, but a reader of the program headers alone (a core
+ *    dump's build-id, dl_iterate_phdr) no longer finds them; no loader
+ *    needs them (glibc only checks an ABI tag it finds).  Unless
+ *    --keep-note-segment; a note segment without a build-id first. */
+enum slot_cost { SLOT_FREE, SLOT_DUPLICATE_NOTE, SLOT_NOTE, SLOT_BUILD_ID_NOTE, SLOT_NONE };
+
+static bool described_elsewhere(const struct elf_image *img, size_t i)
 {
-	return ph->type == PT_NULL || (ph->type == PT_PHDR && img->eh.type == ET_EXEC);
+	const struct xphdr *n = &img->ph[i];
+
+	for (size_t k = 0; k < img->phnum; k++) {
+		const struct xphdr *o = &img->ph[k];
+		if (k != i && (o->type == PT_NOTE || o->type == PT_GNU_PROPERTY)
+		    && o->offset <= n->offset && n->filesz <= o->filesz
+		    && n->offset - o->offset <= o->filesz - n->filesz
+		    && o->vaddr - o->offset == n->vaddr - n->offset)
+			return true;
+	}
+	return false;
 }
 
-static int find_segments(const struct elf_image *img, long *first, long *top, long *null_slot,
-			 uint64_t *max_end)
+/* Whether the note segment holds a GNU build-id (NT_GNU_BUILD_ID). */
+static bool has_build_id(const struct elf_image *img, const struct xphdr *ph)
 {
-	*first = *top = *null_slot = -1;
+	uint64_t a = ph->align == 8 ? 8 : 4, at = ph->offset, end;
+	bool msb = img->cls.msb;
+
+	if (!range_ok(ph->offset, ph->filesz, img->size))
+		return true;   /* unknown: treat as precious */
+	end = ph->offset + ph->filesz;
+	while (end - at >= 12) {
+		const unsigned char *n = img->map + at;
+		uint64_t namesz = load_uint(n, 4, msb), descsz = load_uint(n + 4, 4, msb);
+		uint64_t type = load_uint(n + 8, 4, msb);
+		uint64_t name_end = align_up(12 + namesz, a), next = align_up(name_end + descsz, a);
+		if (next > end - at)
+			break;
+		if (type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(n + 12, "GNU", 4) == 0)
+			return true;
+		at += next;
+	}
+	return false;
+}
+
+static enum slot_cost slot_cost(const struct elf_image *img, size_t i, bool keep_notes)
+{
+	const struct xphdr *ph = &img->ph[i];
+
+	if (ph->type == PT_NULL || (ph->type == PT_PHDR && img->eh.type == ET_EXEC))
+		return SLOT_FREE;
+	if (ph->type != PT_NOTE)
+		return SLOT_NONE;
+	if (described_elsewhere(img, i))
+		return SLOT_DUPLICATE_NOTE;
+	if (keep_notes)
+		return SLOT_NONE;
+	return has_build_id(img, ph) ? SLOT_BUILD_ID_NOTE : SLOT_NOTE;
+}
+
+static int find_segments(const struct elf_image *img, bool keep_notes, long *first, long *top,
+			 long *slot, enum slot_cost *cost, uint64_t *max_end)
+{
+	enum slot_cost best = SLOT_NONE;
+
+	*first = *top = *slot = -1;
 	*max_end = 0;
 	for (size_t i = 0; i < img->phnum; i++) {
 		const struct xphdr *ph = &img->ph[i];
-		if (spare_header(img, ph) && *null_slot < 0)
-			*null_slot = (long)i;
+		enum slot_cost c = slot_cost(img, i, keep_notes);
+		if (c < best) {
+			best = c;
+			*slot = (long)i;
+		}
 		if (ph->type != PT_LOAD)
 			continue;
 		if (*first < 0)
@@ -78,6 +149,7 @@ static int find_segments(const struct elf_image *img, long *first, long *top, lo
 			*top = (long)i;
 		}
 	}
+	*cost = best;
 	if (*first < 0)
 		return error(img->path, "cannot grow: the file has no PT_LOAD segment");
 	return 0;
@@ -100,7 +172,7 @@ static void place_congruent(struct layout *l, uint64_t size, uint64_t max_end)
 }
 
 static void place_region(const struct elf_image *img, struct layout *l, long first, long top,
-			 long null_slot, uint64_t max_end)
+			 long slot, enum slot_cost cost, uint64_t max_end)
 {
 	const struct xphdr *t = &img->ph[top];
 
@@ -111,10 +183,13 @@ static void place_region(const struct elf_image *img, struct layout *l, long fir
 		l->vaddr = t->vaddr + (l->off - t->offset);
 		return;
 	}
-	if (null_slot >= 0) {
+	if (slot >= 0) {
 		l->way = MAP_SLOT;
-		l->seg = (size_t)null_slot;
+		l->seg = (size_t)slot;
 		place_congruent(l, img->size, max_end);
+		if (cost >= SLOT_NOTE)
+			warning(img->path, "the new segment takes the PT_NOTE entry (the notes stay "
+				"in place; see --keep-note-segment)");
 		return;
 	}
 	l->way = MAP_MOVE;
@@ -483,7 +558,8 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 	      const struct growth_request *rq, struct plan *p, struct growth_result *g)
 {
 	struct layout l = { 0 };
-	long first, top, null_slot;
+	long first, top, slot;
+	enum slot_cost cost;
 	uint64_t max_end;
 	struct xphdr *ph = NULL;
 	unsigned char *buf = NULL;
@@ -491,14 +567,14 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 
 	if ((rq->str_slack || rq->dyn_slack) && (!dyn || !dyn->has_strtab))
 		return error(img->path, "cannot grow: no dynamic string table");
-	if (find_segments(img, &first, &top, &null_slot, &max_end) < 0)
+	if (find_segments(img, rq->keep_note_segment, &first, &top, &slot, &cost, &max_end) < 0)
 		return -1;
 	l.align = rq->page_size ? rq->page_size : max_load_align(img);
 	/* A lying p_align would make the padding absurd and the arithmetic
 	 * below wrap; no real target aligns segments beyond 1 GiB. */
 	if (l.align > ((uint64_t)1 << 30) || max_end > UINT64_MAX / 2)
 		return error(img->path, "cannot grow: segment alignment or addresses out of range");
-	place_region(img, &l, first, top, null_slot, max_end);
+	place_region(img, &l, first, top, slot, cost, max_end);
 	size_pieces(img, dyn, rq, &l);
 	if (l.off > UINT64_MAX / 2 || l.len > UINT64_MAX / 4 || l.vaddr > UINT64_MAX / 2
 	    || (!img->cls.is64 && l.vaddr + l.len > UINT32_MAX))

@@ -1,8 +1,9 @@
 /* Growth: room for what does not fit, appended at the end of the file.
  *
  * Nothing existing is moved or copied except the small tables that must
- * grow (.dynstr, .dynamic, the interpreter string, and the program header
- * table when a new PT_LOAD needs an entry).  Their new copies go into new
+ * grow (.dynstr, .dynamic, the interpreter string; the program header
+ * table only when a new PT_LOAD needs an entry and none can be taken
+ * over, see grow.c).  Their new copies go into new
  * space after the last byte of the file, mapped by a new PT_LOAD above
  * every existing segment (or by extending a PT_LOAD that already ends the
  * file, so repeated growth adds bytes, not pages).  The cost is the size
@@ -30,6 +31,7 @@ struct growth_request {
 	size_t dyn_slack;       /* entries of room to add to .dynamic; 0 leaves it */
 	const char *interp;     /* new interpreter string, or NULL */
 	uint64_t page_size;     /* 0: the file's largest PT_LOAD alignment */
+	bool keep_note_segment; /* never take a PT_NOTE's entry that loses a note */
 	bool debug;
 };
 

@@ -43,6 +43,7 @@ struct options {
 	/* Growth (issue: growing an ELF when an edit does not fit). */
 	uint64_t page_size;          /* 0: the file's own largest PT_LOAD p_align */
 	bool no_grow;
+	bool keep_note_segment;
 	bool check;                  /* --check: layout checks only */
 
 	/* Stripping and the size report (sections.c, report.c). */
