@@ -88,9 +88,29 @@ strip_report() {
 		"$dir/aarch64/hello"
 }
 
+# The static build against the dynamic one plus the library it needs, in a
+# root filesystem that has the C library (from the armhf sysroot) but not
+# libgreet: each library the root lacks is counted once.
+deployed_cost() {
+	echo "== what they cost deployed in a root filesystem without libgreet"
+	sysroot=/usr/arm-linux-gnueabihf/lib
+	if [ ! -f "$sysroot/libc.so.6" ] || [ ! -f "$sysroot/ld-linux-armhf.so.3" ]; then
+		echo "(skipped: the armhf sysroot, libc6-armhf-cross, is not installed)"
+		return 0
+	fi
+	root=$dir/rootfs
+	mkdir -p "$root/lib/arm-linux-gnueabihf"
+	cp "$sysroot/libc.so.6" "$sysroot/ld-linux-armhf.so.3" "$root/lib/arm-linux-gnueabihf/"
+	ln -s arm-linux-gnueabihf/ld-linux-armhf.so.3 "$root/lib/ld-linux-armhf.so.3"
+	cp "$bin/armhf/hello-static" "$dir/armhf/"
+	run "$ELFPATCH" --report --root "$root" --library-path "$dir/armhf" \
+		"$dir/armhf/hello" "$dir/armhf/hello-static"
+}
+
 copy_fixtures
 show
 clear_rpath
 strip_report
+deployed_cost
 run_patched
 echo "== demo done"
