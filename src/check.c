@@ -206,7 +206,7 @@ static bool note_at(const struct headers *h, uint64_t vaddr)
  * size, the notes their bytes); nothing else may disappear. */
 static void check_fixed(const struct elf_image *img, const struct headers *h, struct problems *pr)
 {
-	size_t notes_dropped = 0;
+	bool note_dropped = false;
 
 	for (size_t i = 0; i < img->phnum; i++) {
 		const struct xphdr *o = &img->ph[i];
@@ -224,9 +224,9 @@ static void check_fixed(const struct elf_image *img, const struct headers *h, st
 				n.offset = o->offset;
 			found = memcmp(o, &n, sizeof(*o)) == 0;
 		}
-		if (!found && o->type == PT_NOTE && h->phnum == img->phnum && !notes_dropped
+		if (!found && o->type == PT_NOTE && h->phnum == img->phnum && !note_dropped
 		    && !note_at(h, o->vaddr)) {
-			notes_dropped++;
+			note_dropped = true;
 			continue;
 		}
 		if (!found)

@@ -95,11 +95,8 @@ static int add_lib(struct footprint *f, struct footprint_entry *e, const struct 
 		return error(file, "out of memory");
 	}
 	e->n_libs++;
-	if (l->cost == LIB_NOT_FOUND) {
-		e->n_not_found++;
+	if (l->cost == LIB_NOT_FOUND)
 		warning(file, "%s not found: its size is not counted", l->name);
-		return 0;
-	}
 	if (l->cost != LIB_CHARGED)
 		return 0;
 	l->size = f->stripped ? stripped_size(f->hooks, &d->img, f->strip_all) : d->size;

@@ -45,7 +45,7 @@ struct deployed_lib {
 struct footprint_entry {
 	uint64_t own, libraries;          /* libraries: the charged ones */
 	struct deployed_lib *libs;        /* not in SYSROOT, in ldd's order */
-	size_t n_libs, n_not_found;
+	size_t n_libs;
 };
 
 struct file_id {

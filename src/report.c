@@ -376,15 +376,14 @@ static void print_lib(const struct deployed_lib *l, int indent, FILE *out)
 static void print_deployed(const struct report *r, FILE *out)
 {
 	uint64_t own, libs;
-	int w[3] = { 3, 9, 8 };   /* own, libraries, deployed */
+	int w[3] = { 3, 9, 8 };   /* own, libraries, deployed: the headings */
 
 	deployed_totals(r, &own, &libs);
-	if (digits((int64_t)own) > w[0])
-		w[0] = digits((int64_t)own);
-	if (digits((int64_t)libs) > w[1])
-		w[1] = digits((int64_t)libs);
-	if (digits((int64_t)(own + libs)) > w[2])
-		w[2] = digits((int64_t)(own + libs));
+	/* The totals are the widest values of their columns. */
+	const uint64_t widest[3] = { own, libs, own + libs };
+	for (int c = 0; c < 3; c++)
+		if (digits((int64_t)widest[c]) > w[c])
+			w[c] = digits((int64_t)widest[c]);
 	fprintf(out, "\ndeployed in %s (libraries it lacks, each counted once%s):\n", r->root,
 		r->fp.stripped ? ", stripped" : "");
 	fprintf(out, "%*s  %*s  %*s  file\n", w[0], "own", w[1], "libraries", w[2], "deployed");

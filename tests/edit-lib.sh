@@ -46,9 +46,7 @@ known_fail() {
 		_tap_n=$((_tap_n + 1))
 		echo "not ok $_tap_n - $1 # TODO known bug: $KNOWN_BUG"
 		shift
-		for _l in "$@"; do
-			printf '%s\n' "$_l" | sed 's/^/# /'
-		done
+		tap_diag "$@"
 	else
 		fail "$@"
 	fi

@@ -54,15 +54,16 @@ loads_unchanged() {
 		END { exit bad }'
 }
 
+# runs T PROG LIBDIR [NAME]: PROG runs with the libraries of LIBDIR.
 runs() {
-	t=$1 prog=$2 libdir=$3
+	t=$1 prog=$2 libdir=$3 name=${4:-"$1: $(basename "$2") runs"}
 	[ -f "$prog" ] || return 0
 	out=$(FIXTURE_LIBDIR=$libdir "$RUN_FIXTURE" "$t" "$prog" 2>&1)
 	st=$?
 	if [ $st -eq 77 ]; then
-		skip "$t: $(basename "$prog") runs" "no qemu or sysroot"
+		skip "$name" "no qemu or sysroot"
 	else
-		check_eq "$t: $(basename "$prog") runs" "hello from libgreet, world" "$out"
+		check_eq "$name" "hello from libgreet, world" "$out"
 	fi
 }
 
@@ -177,12 +178,7 @@ strip_runs() {
 	*) "$5" -o "$out" "$prog" 2>"$SCRATCH/err" ;;
 	esac
 	check_eq "$t/$(basename "$prog"): $name strips the grown file silently" "" "$(cat "$SCRATCH/err")"
-	out=$(FIXTURE_LIBDIR="$d/$name" "$RUN_FIXTURE" "$t" "$run" 2>&1)
-	if [ $? -eq 77 ]; then
-		skip "$t/$(basename "$prog"): runs after $name" "no qemu or sysroot"
-	else
-		check_eq "$t/$(basename "$prog"): runs after $name" "hello from libgreet, world" "$out"
-	fi
+	runs "$t" "$run" "$d/$name" "$t/$(basename "$prog"): runs after $name"
 }
 for t in $TARGETS; do
 	d="$SCRATCH/strip-$t"

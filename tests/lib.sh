@@ -32,14 +32,19 @@ pass() {
 	echo "ok $_tap_n - $1"
 }
 
+# tap_diag LINE...: diagnostics under a result, each line as "# ...".
+tap_diag() {
+	for _l in "$@"; do
+		printf '%s\n' "$_l" | sed 's/^/# /'
+	done
+}
+
 fail() {
 	_tap_n=$((_tap_n + 1))
 	_tap_failed=$((_tap_failed + 1))
 	echo "not ok $_tap_n - $1"
 	shift
-	for _l in "$@"; do
-		printf '%s\n' "$_l" | sed 's/^/# /'
-	done
+	tap_diag "$@"
 }
 
 skip() {
