@@ -249,13 +249,18 @@ fault_states() {
 	check "$_id: killed after the last step: the complete edit" cmp "$SCRATCH/full" "$W"
 }
 
+# original_state T F: orig, and its RPATH, NEEDED and version needs in r,
+# n and v (fault_states inspects files: the original values come first).
+original_state() {
+	orig=$FIXTURES/$1/$2
+	set_base "$orig"
+	inspect "$orig"
+	r=$R_RPATH n=$R_NEEDED v=$R_VERNEED
+}
+
 for t in $TARGETS; do
 	for f in hello libgreet.so; do
-		orig=$FIXTURES/$t/$f
-		set_base "$orig"
-		inspect "$orig"
-		# (fault_states inspects files: keep the original values first)
-		r=$R_RPATH n=$R_NEEDED v=$R_VERNEED
+		original_state "$t" "$f"
 		old="$r|$n|$v"
 		fault_states "$t/$f --remove-rpath --add-needed" "$orig" \
 			"$old;none|$n|$v;none|libm.so.6 $n|$v" --remove-rpath --add-needed libm.so.6
@@ -274,10 +279,7 @@ done
 # DT_NEEDED names, which eu-elflint reports and ld.so rejects).
 for t in $TARGETS; do
 	for f in hello libgreet.so; do
-		orig=$FIXTURES/$t/$f
-		set_base "$orig"
-		inspect "$orig"
-		r=$R_RPATH n=$R_NEEDED v=$R_VERNEED
+		original_state "$t" "$f"
 		nn=$(echo "$n" | sed 's/libc\.so\.6/libc.so.6.1/')
 		fault_states "$t/$f --remove-rpath --replace-needed libc.so.6 libc.so.6.1" "$orig" \
 			"$r|$n|$v;none|$n|$v;none|$nn|libc.so.6.1" \
