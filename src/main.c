@@ -6,18 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "check.h"
-#include "commit.h"
-#include "deps.h"
-#include "diag.h"
-#include "dynamic.h"
-#include "image.h"
-#include "options.h"
-#include "plan.h"
-#include "print.h"
-#include "report.h"
-#include "sections.h"
-#include "validate.h"
+#include "core/diag.h"
+#include "core/options.h"
+#include "deps/deps.h"
+#include "elf/dynamic.h"
+#include "elf/image.h"
+#include "elf/print.h"
+#include "elf/validate.h"
+#include "plan/check.h"
+#include "plan/commit.h"
+#include "plan/plan.h"
+#include "report/report.h"
+#include "strip/sections.h"
 
 static int apply_plan(struct elf_image *img, const struct plan *plan, const struct options *o)
 {

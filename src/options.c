@@ -1,13 +1,13 @@
 #include <config.h>
 
-#include "options.h"
+#include "core/options.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
+#include "core/diag.h"
 
 static const char usage_text[] =
 "Usage: " PROGRAM_NAME " [OPTION]... FILE...\n"

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/ldconf.h"
+#include "deps/ldconf.h"
 
 struct entry {
 	const char *soname, *path;

@@ -20,15 +20,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "dynamic.h"
-#include "image.h"
-#include "options.h"
-#include "plan.h"
-#include "print.h"
-#include "report.h"
-#include "sections.h"
-#include "validate.h"
+#include "core/options.h"
+#include "elf/dynamic.h"
+#include "elf/image.h"
+#include "elf/print.h"
+#include "elf/validate.h"
+#include "plan/check.h"
+#include "plan/plan.h"
+#include "report/report.h"
+#include "strip/sections.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,0 +1,49 @@
+/* Growth: room for what does not fit, appended at the end of the file.
+ *
+ * Nothing existing is moved or copied except the small tables that must
+ * grow (.dynstr, .dynamic, the interpreter string; the program header
+ * table only when a new PT_LOAD needs an entry and none can be taken
+ * over, see grow.c).  Their new copies go into new
+ * space after the last byte of the file, mapped by a new PT_LOAD above
+ * every existing segment (or by extending a PT_LOAD that already ends the
+ * file, so repeated growth adds bytes, not pages).  The cost is the size
+ * of those tables, not of the file.
+ *
+ * Write order: the appended bytes first (nothing references them), then
+ * one switch that maps and points at them (one ELF header write when the
+ * program header table moves: the new table already holds the new
+ * PT_LOAD, PT_DYNAMIC and PT_INTERP), then the section headers, which only
+ * describe.  Afterwards the caller plans its edits against the relocated
+ * tables, which have spare room.
+ */
+#ifndef ELFPATCH_GROW_H
+#define ELFPATCH_GROW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "elf/dynamic.h"
+#include "elf/image.h"
+#include "plan/plan.h"
+
+struct growth_request {
+	uint64_t str_slack;     /* bytes of room to add to .dynstr; 0 leaves it */
+	size_t dyn_slack;       /* entries of room to add to .dynamic; 0 leaves it */
+	const char *interp;     /* new interpreter string, or NULL */
+	uint64_t page_size;     /* 0: the file's largest PT_LOAD alignment */
+	bool keep_note_segment; /* never take a PT_NOTE's entry that loses a note */
+	bool debug;
+};
+
+struct growth_result {
+	bool str_moved, dyn_moved, interp_moved;
+	uint64_t str_off, str_vaddr, str_size;
+	uint64_t dyn_off, dyn_vaddr;
+	size_t dyn_slots;
+	uint64_t bytes_added;
+};
+
+int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
+	      const struct growth_request *rq, struct plan *p, struct growth_result *out);
+
+#endif

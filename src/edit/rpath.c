@@ -1,0 +1,320 @@
+#include <config.h>
+
+#include "edit/rpath.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/bytes.h"
+#include "core/diag.h"
+
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static int sb_add(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *ns = realloc(b->s, cap);
+		if (!ns)
+			return -1;
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+static int sb_entry(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->len && sb_add(b, ":", 1) < 0)
+		return -1;
+	return sb_add(b, s, n);
+}
+
+static char *sb_finish(struct strbuf *b)
+{
+	if (!b->s && sb_add(b, "", 0) < 0)
+		return NULL;
+	return b->s;
+}
+
+char *rpath_add(const char *cur, const char *add)
+{
+	struct strbuf b = { 0 };
+
+	if ((cur && *cur && sb_entry(&b, cur, strlen(cur)) < 0) || sb_entry(&b, add, strlen(add)) < 0) {
+		free(b.s);
+		error(NULL, "out of memory");
+		return NULL;
+	}
+	return sb_finish(&b);
+}
+
+/* A candidate library is usable only if ld.so would accept it: same class,
+ * byte order and machine, and for ARM the same float ABI (glibc checks
+ * EF_ARM_ABI_FLOAT_HARD). */
+static bool library_matches(const struct elf_image *img, const char *path)
+{
+	unsigned char h[sizeof(Elf64_Ehdr)];
+	struct elf_class c = img->cls;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	if (n < (ssize_t)ehdr_size(c) || memcmp(h, ELFMAG, SELFMAG) != 0
+	    || h[EI_CLASS] != img->eh.ident[EI_CLASS] || h[EI_DATA] != img->eh.ident[EI_DATA])
+		return false;
+	struct xehdr e;
+	ehdr_decode(c, h, &e);
+	if (e.machine != img->eh.machine)
+		return false;
+	if (e.machine == EM_ARM
+	    && ((e.flags ^ img->eh.flags) & (EF_ARM_ABI_FLOAT_HARD | EF_ARM_ABI_FLOAT_SOFT)))
+		return false;
+	return true;
+}
+
+/* True when `dir` holds a needed library not found in an earlier one. */
+static bool dir_serves(const struct rpath_ctx *c, const char *dir, bool *found)
+{
+	bool any = false;
+	char path[PATH_MAX];
+
+	for (size_t j = 0; j < c->n_needed; j++) {
+		if (found[j])
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, c->needed[j]) >= sizeof(path))
+			continue;
+		if (library_matches(c->img, path)) {
+			found[j] = any = true;
+		} else if (access(path, F_OK) == 0) {
+			trace(c->debug, c->img->path, "ignoring '%s': wrong class, machine or ABI", path);
+		}
+	}
+	return any;
+}
+
+static bool has_allowed_prefix(const char *dir, const char *prefixes)
+{
+	const char *p = prefixes;
+
+	while (p && *p) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n && strncmp(dir, p, n) == 0)
+			return true;
+		p = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+char *rpath_shrink(const struct rpath_ctx *c, const char *cur, const char *allowed)
+{
+	struct strbuf b = { 0 };
+	bool *found = calloc(c->n_needed + 1, sizeof(*found));
+	char dir[PATH_MAX];
+
+	if (!found)
+		goto oom;
+	for (const char *p = cur; p; ) {
+		const char *start = p, *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		p = end ? end + 1 : NULL;
+		if (n == 0 || n >= sizeof(dir))
+			continue;
+		memcpy(dir, start, n);
+		dir[n] = '\0';
+		/* Relative entries ($ORIGIN...) are kept, as patchelf does. */
+		if (dir[0] != '/') {
+			if (sb_entry(&b, dir, n) < 0)
+				goto oom;
+			continue;
+		}
+		if (allowed && !has_allowed_prefix(dir, allowed)) {
+			trace(c->debug, c->img->path, "removing '%s': not an allowed prefix", dir);
+			continue;
+		}
+		if (!dir_serves(c, dir, found)) {
+			trace(c->debug, c->img->path, "removing '%s': holds no needed library", dir);
+			continue;
+		}
+		if (sb_entry(&b, dir, n) < 0)
+			goto oom;
+	}
+	free(found);
+	return sb_finish(&b);
+oom:
+	free(found);
+	free(b.s);
+	error(NULL, "out of memory");
+	return NULL;
+}
+
+/* ---- --make-rpath-relative --------------------------------------------- */
+
+/* Lexical normalisation of an absolute path: no ".", "..", or "//". */
+static void normalize(char *path)
+{
+	char *out = path, *in = path;
+
+	while (*in) {
+		while (*in == '/')
+			in++;
+		char *seg = in;
+		while (*in && *in != '/')
+			in++;
+		size_t n = (size_t)(in - seg);
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > path && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, n);
+		out += n;
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
+static bool under(const char *path, const char *root, const char **rest)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(root, "/") == 0) {
+		*rest = path + 1;
+		return true;
+	}
+	if (strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return false;
+	*rest = path[n] ? path + n + 1 : path + n;
+	return true;
+}
+
+/* "$ORIGIN/<relative path from `from` to `to`>" for normalized paths. */
+static int origin_relative(struct strbuf *b, const char *from, const char *to)
+{
+	size_t common = 0, i = 0;
+
+	for (;; i++) {
+		bool ef = from[i] == '\0' || from[i] == '/', et = to[i] == '\0' || to[i] == '/';
+		if (ef && et)
+			common = i;
+		if (from[i] != to[i] || from[i] == '\0')
+			break;
+	}
+	if (sb_add(b, "$ORIGIN", 7) < 0)
+		return -1;
+	for (const char *p = from + common; *p; p++)
+		if (*p == '/' && sb_add(b, "/..", 3) < 0)
+			return -1;
+	if (to[common] && sb_add(b, to + common, strlen(to + common)) < 0)
+		return -1;
+	return 0;
+}
+
+static int relative_entry(const struct rpath_ctx *c, struct strbuf *b, const char *entry,
+			  const char *root, const char *filedir, bool no_std, bool *found)
+{
+	char abs[PATH_MAX * 2];
+	const char *rest;
+
+	if (strncmp(entry, "$ORIGIN", 7) == 0 || strncmp(entry, "${ORIGIN}", 9) == 0)
+		return sb_entry(b, entry, strlen(entry));
+	if (entry[0] != '/') {
+		trace(c->debug, c->img->path, "removing '%s': relative to the working directory", entry);
+		return 0;
+	}
+	snprintf(abs, sizeof(abs), "%s", entry);
+	normalize(abs);
+	/* A target path (/usr/lib) names the same place under ROOTDIR. */
+	if (!under(abs, root, &rest)) {
+		snprintf(abs, sizeof(abs), "%s/%s", root, entry);
+		normalize(abs);
+		struct stat st;
+		if (stat(abs, &st) < 0 || !S_ISDIR(st.st_mode) || !under(abs, root, &rest)) {
+			trace(c->debug, c->img->path, "removing '%s': outside the root directory", entry);
+			return 0;
+		}
+	}
+	if (no_std && (strcmp(rest, "lib") == 0 || strcmp(rest, "usr/lib") == 0)) {
+		trace(c->debug, c->img->path, "removing '%s': a standard library directory", entry);
+		return 0;
+	}
+	if (!dir_serves(c, abs, found)) {
+		trace(c->debug, c->img->path, "removing '%s': holds no needed library", entry);
+		return 0;
+	}
+	if (b->len && sb_add(b, ":", 1) < 0)
+		return -1;
+	return origin_relative(b, filedir, abs);
+}
+
+static char *real_dir_of(const char *file)
+{
+	char *real = realpath(file, NULL);
+
+	if (!real)
+		return NULL;
+	char *slash = strrchr(real, '/');
+	if (slash == real)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	return real;
+}
+
+char *rpath_relative(const struct rpath_ctx *c, const char *cur, const char *root_dir,
+		     bool no_std)
+{
+	struct strbuf b = { 0 };
+	char *root = realpath(root_dir, NULL), *filedir = real_dir_of(c->img->path);
+	bool *found = calloc(c->n_needed + 1, sizeof(*found));
+	char *copy = strdup(cur), *save = NULL;
+	const char *rest;
+	char *result = NULL;
+
+	if (!root) {
+		error(root_dir, "cannot resolve root directory: %s", strerror(errno));
+		goto out;
+	}
+	if (!filedir || !found || !copy) {
+		error(c->img->path, "cannot resolve the file's directory");
+		goto out;
+	}
+	if (!under(filedir, root, &rest)) {
+		error(c->img->path, "file is not under the root directory '%s'", root_dir);
+		goto out;
+	}
+	for (char *e = strtok_r(copy, ":", &save); e; e = strtok_r(NULL, ":", &save))
+		if (relative_entry(c, &b, e, root, filedir, no_std, found) < 0) {
+			error(NULL, "out of memory");
+			goto out;
+		}
+	result = sb_finish(&b);
+	b.s = NULL;
+out:
+	free(b.s);
+	free(root);
+	free(filedir);
+	free(found);
+	free(copy);
+	return result;
+}

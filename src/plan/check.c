@@ -1,0 +1,297 @@
+#include <config.h>
+
+#include "plan/check.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bytes.h"
+#include "core/diag.h"
+
+#define MAX_PROBLEMS 64
+
+struct headers {
+	struct xehdr eh;
+	size_t phnum, shnum;
+	struct xphdr *ph;
+	struct xshdr *sh;
+	uint64_t size;
+};
+
+struct problems {
+	char msg[MAX_PROBLEMS][160];
+	size_t n;
+};
+
+static void problem(struct problems *pr, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+static void problem(struct problems *pr, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pr->n == MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(pr->msg[pr->n++], sizeof(pr->msg[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* Bytes [off, off + len) of the file as the plan leaves it. */
+static void read_after(const struct elf_image *img, const struct plan *plan, uint64_t off,
+		       unsigned char *buf, size_t len)
+{
+	memset(buf, 0, len);
+	if (off < img->size) {
+		uint64_t n = img->size - off < len ? img->size - off : len;
+		memcpy(buf, img->map + off, (size_t)n);
+	}
+	if (plan)
+		plan_overlay(plan, off, buf, len);
+}
+
+static uint64_t size_after(const struct elf_image *img, const struct plan *plan)
+{
+	uint64_t size = img->size;
+
+	if (plan && plan->grow_to > size)
+		size = plan->grow_to;
+	if (plan && plan->truncate_to)
+		size = plan->truncate_to;
+	return size;
+}
+
+static int load_headers(const struct elf_image *img, const struct plan *plan, struct headers *h)
+{
+	struct elf_class c = img->cls;
+	unsigned char b[sizeof(Elf64_Shdr) > sizeof(Elf64_Ehdr) ? sizeof(Elf64_Shdr) : sizeof(Elf64_Ehdr)];
+
+	memset(h, 0, sizeof(*h));
+	h->size = size_after(img, plan);
+	read_after(img, plan, 0, b, ehdr_size(c));
+	ehdr_decode(c, b, &h->eh);
+	h->phnum = h->eh.phnum == PN_XNUM ? img->phnum : h->eh.phnum;
+	h->shnum = h->eh.shoff ? (h->eh.shnum ? h->eh.shnum : img->shnum) : 0;
+	if (!range_ok(h->eh.phoff, h->phnum * phdr_size(c), h->size)
+	    || !range_ok(h->eh.shoff, h->shnum * shdr_size(c), h->size))
+		return error(img->path, "planned header tables lie outside the file");
+	h->ph = calloc(h->phnum + 1, sizeof(*h->ph));
+	h->sh = calloc(h->shnum + 1, sizeof(*h->sh));
+	if (!h->ph || !h->sh)
+		return error(img->path, "out of memory");
+	for (size_t i = 0; i < h->phnum; i++) {
+		read_after(img, plan, h->eh.phoff + i * phdr_size(c), b, phdr_size(c));
+		phdr_decode(c, b, &h->ph[i]);
+	}
+	for (size_t i = 0; i < h->shnum; i++) {
+		read_after(img, plan, h->eh.shoff + i * shdr_size(c), b, shdr_size(c));
+		shdr_decode(c, b, &h->sh[i]);
+	}
+	return 0;
+}
+
+static void free_headers(struct headers *h)
+{
+	free(h->ph);
+	free(h->sh);
+}
+
+/* [off, off+size) at address addr lies in load `p`, file and memory alike. */
+static bool in_load(const struct xphdr *p, uint64_t off, uint64_t addr, uint64_t size, bool nobits)
+{
+	if (p->type != PT_LOAD || addr < p->vaddr || !range_ok(addr - p->vaddr, size, p->memsz))
+		return false;
+	if (nobits)
+		return true;
+	return off >= p->offset && off - p->offset == addr - p->vaddr
+	       && range_ok(off - p->offset, size, p->filesz);
+}
+
+static size_t loads_holding(const struct headers *h, uint64_t off, uint64_t addr, uint64_t size,
+			    bool nobits, size_t *which)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < h->phnum; i++)
+		if (in_load(&h->ph[i], off, addr, size, nobits)) {
+			n++;
+			*which = i;
+		}
+	return n;
+}
+
+static void check_sections(const struct headers *h, struct problems *pr)
+{
+	for (size_t i = 1; i < h->shnum; i++) {
+		const struct xshdr *s = &h->sh[i];
+		size_t which = 0;
+		/* .tbss occupies no address space of its own. */
+		if (!(s->flags & SHF_ALLOC) || s->size == 0
+		    || (s->type == SHT_NOBITS && (s->flags & SHF_TLS)))
+			continue;
+		size_t n = loads_holding(h, s->offset, s->addr, s->size, s->type == SHT_NOBITS, &which);
+		if (n != 1)
+			problem(pr, "allocated section %zu at 0x%llx is in %zu loadable segments", i,
+				(unsigned long long)s->addr, n);
+	}
+}
+
+static const char *segment_name(uint32_t type)
+{
+	switch (type) {
+	case PT_PHDR: return "PT_PHDR";
+	case PT_DYNAMIC: return "PT_DYNAMIC";
+	case PT_INTERP: return "PT_INTERP";
+	default: return "segment";
+	}
+}
+
+static void check_special(const struct headers *h, struct problems *pr)
+{
+	for (size_t i = 0; i < h->phnum; i++) {
+		const struct xphdr *p = &h->ph[i];
+		size_t which = 0;
+		if (p->type != PT_PHDR && p->type != PT_DYNAMIC && p->type != PT_INTERP)
+			continue;
+		if (loads_holding(h, p->offset, p->vaddr, p->filesz, false, &which) != 1) {
+			problem(pr, "%s is not inside exactly one loadable segment", segment_name(p->type));
+			continue;
+		}
+		if (!(h->ph[which].flags & PF_R))
+			problem(pr, "%s lies in a segment that is not readable", segment_name(p->type));
+		if (p->type == PT_PHDR && !range_ok(h->eh.phoff, 0, h->size))
+			problem(pr, "PT_PHDR does not describe the program header table");
+		if (p->type == PT_PHDR && p->offset != h->eh.phoff)
+			problem(pr, "PT_PHDR does not describe the program header table");
+	}
+}
+
+static void check_loads(const struct headers *h, struct problems *pr)
+{
+	const struct xphdr *prev = NULL;
+
+	for (size_t i = 0; i < h->phnum; i++) {
+		const struct xphdr *p = &h->ph[i];
+		if (p->type != PT_LOAD)
+			continue;
+		if (p->align > 1 && (p->offset & (p->align - 1)) != (p->vaddr & (p->align - 1)))
+			problem(pr, "loadable segment %zu: offset and address disagree modulo %llu", i,
+				(unsigned long long)p->align);
+		if ((p->flags & PF_W) && (p->flags & PF_X))
+			problem(pr, "loadable segment %zu is writable and executable", i);
+		if (p->filesz && !range_ok(p->offset, p->filesz, h->size))
+			problem(pr, "loadable segment %zu lies outside the file", i);
+		if (prev) {
+			uint64_t a = p->align > 1 ? p->align : 1;
+			if (p->vaddr < prev->vaddr)
+				problem(pr, "loadable segment %zu is out of address order", i);
+			else if ((p->vaddr & ~(a - 1)) < align_up(prev->vaddr + prev->memsz, a)
+				 && p->vaddr < prev->vaddr + prev->memsz)
+				problem(pr, "loadable segment %zu overlaps the one before it", i);
+		}
+		prev = p;
+	}
+}
+
+static bool note_at(const struct headers *h, uint64_t vaddr)
+{
+	for (size_t k = 0; k < h->phnum; k++)
+		if (h->ph[k].type == PT_NOTE && h->ph[k].vaddr == vaddr)
+			return true;
+	return false;
+}
+
+/* Notes, properties and unwind tables never move.  Growth may take one
+ * note segment's entry for its PT_LOAD (grow.c: the table keeps its
+ * size, the notes their bytes); nothing else may disappear. */
+static void check_fixed(const struct elf_image *img, const struct headers *h, struct problems *pr)
+{
+	bool note_dropped = false;
+
+	for (size_t i = 0; i < img->phnum; i++) {
+		const struct xphdr *o = &img->ph[i];
+		bool found = false;
+		if (o->type != PT_NOTE && o->type != PT_GNU_PROPERTY && o->type != PT_ARM_EXIDX
+		    && o->type != PT_GNU_EH_FRAME)
+			continue;
+		for (size_t k = 0; k < h->phnum && !found; k++) {
+			struct xphdr n = h->ph[k];
+			size_t which;
+			/* Its address never changes; in the file it may move with
+			 * the load that maps it (strip moves appended loads down). */
+			if (n.offset != o->offset
+			    && loads_holding(h, n.offset, n.vaddr, n.filesz, false, &which) == 1)
+				n.offset = o->offset;
+			found = memcmp(o, &n, sizeof(*o)) == 0;
+		}
+		if (!found && o->type == PT_NOTE && h->phnum == img->phnum && !note_dropped
+		    && !note_at(h, o->vaddr)) {
+			note_dropped = true;
+			continue;
+		}
+		if (!found)
+			problem(pr, "program header %zu (type 0x%x) moved or changed", i, o->type);
+	}
+}
+
+static void check_all(const struct elf_image *img, const struct headers *h, struct problems *pr)
+{
+	check_sections(h, pr);
+	check_special(h, pr);
+	check_loads(h, pr);
+	check_fixed(img, h, pr);
+}
+
+static int collect(const struct elf_image *img, const struct plan *plan, struct problems *pr)
+{
+	struct headers h;
+	int rc = load_headers(img, plan, &h);
+
+	if (rc == 0)
+		check_all(img, &h, pr);
+	free_headers(&h);
+	return rc;
+}
+
+int layout_verify(const struct elf_image *img, const struct plan *plan)
+{
+	struct problems *before = calloc(1, sizeof(*before)), *after = calloc(1, sizeof(*after));
+	int n = -1;
+
+	if (!before || !after) {
+		error(img->path, "out of memory");
+		goto out;
+	}
+	if (collect(img, NULL, before) < 0 || collect(img, plan, after) < 0)
+		goto out;
+	n = 0;
+	for (size_t i = 0; i < after->n; i++) {
+		bool old = false;
+		for (size_t k = 0; k < before->n && !old; k++)
+			old = strcmp(after->msg[i], before->msg[k]) == 0;
+		if (!old) {
+			error(img->path, "planned result fails a layout check: %s", after->msg[i]);
+			n++;
+		}
+	}
+out:
+	free(before);
+	free(after);
+	return n;
+}
+
+int layout_report(const struct elf_image *img)
+{
+	struct problems *pr = calloc(1, sizeof(*pr));
+	int n = -1;
+
+	if (!pr)
+		return error(img->path, "out of memory");
+	if (collect(img, NULL, pr) == 0) {
+		for (size_t i = 0; i < pr->n; i++)
+			error(img->path, "%s", pr->msg[i]);
+		n = (int)pr->n;
+	}
+	free(pr);
+	return n;
+}

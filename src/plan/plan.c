@@ -1,0 +1,161 @@
+#include <config.h>
+
+#include "plan/plan.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+void plan_init(struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->w[i].own);
+	free(p->w);
+	plan_init(p);
+}
+
+/* Appends a write of `data`; `own` is the buffer the plan frees with it
+ * (NULL when borrowed), freed here too if the write cannot be added. */
+static int push(struct plan *p, uint64_t off, const unsigned char *data, unsigned char *own,
+		size_t len, const char *fmt, va_list ap)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 16;
+		struct plan_write *w = realloc(p->w, cap * sizeof(*w));
+		if (!w) {
+			free(own);
+			return error(NULL, "out of memory");
+		}
+		p->w = w;
+		p->cap = cap;
+	}
+	struct plan_write *w = &p->w[p->n++];
+	w->off = off;
+	w->len = len;
+	w->data = data;
+	w->own = own;
+	vsnprintf(w->what, sizeof(w->what), fmt, ap);
+	return 0;
+}
+
+static unsigned char *copy_of(const void *data, size_t len)
+{
+	unsigned char *b = malloc(len ? len : 1);
+
+	if (b && len)
+		memcpy(b, data, len);
+	return b;
+}
+
+int plan_add(struct plan *p, uint64_t off, const void *data, size_t len, const char *fmt, ...)
+{
+	unsigned char *b = copy_of(data, len);
+	va_list ap;
+	int rc;
+
+	if (!b)
+		return error(NULL, "out of memory");
+	va_start(ap, fmt);
+	rc = push(p, off, b, b, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int plan_add_owned(struct plan *p, uint64_t off, unsigned char *buf, size_t len,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = push(p, off, buf, buf, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int plan_add_ref(struct plan *p, uint64_t off, const void *data, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = push(p, off, data, NULL, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+int plan_add_mapped(struct plan *p, uint64_t off, const unsigned char *map, uint64_t src,
+		    size_t len, const char *fmt, ...)
+{
+	const unsigned char *data = map + src;
+	unsigned char *b = NULL;
+	bool clean = !overlap(off, len, src, len);
+	va_list ap;
+	int rc;
+
+	/* The commit writes in plan order, and the shared map shows each
+	 * write at once: a source an earlier write (or this one, while it
+	 * copies) overwrites must be read now, while it holds the input. */
+	for (size_t i = 0; i < p->n && clean; i++)
+		clean = !overlap(p->w[i].off, p->w[i].len, src, len);
+	if (!clean && !(data = b = copy_of(data, len)))
+		return error(NULL, "out of memory");
+	va_start(ap, fmt);
+	rc = push(p, off, data, b, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int plan_no_room(struct plan *p, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+
+	p->short_of_room = true;
+	if (p->trial)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error(path, "%s", msg);
+}
+
+void plan_describe(const struct plan *p, const char *path, FILE *out)
+{
+	if (p->n == 0 && !p->grow_to && !p->truncate_to) {
+		fprintf(out, "%s: nothing to change\n", path);
+		return;
+	}
+	if (p->grow_to)
+		fprintf(out, "%s: would grow the file to %llu bytes\n", path,
+			(unsigned long long)p->grow_to);
+	for (size_t i = 0; i < p->n; i++)
+		fprintf(out, "%s: would write %zu byte%s at offset 0x%llx: %s\n", path, p->w[i].len,
+			p->w[i].len == 1 ? "" : "s", (unsigned long long)p->w[i].off, p->w[i].what);
+	if (p->truncate_to)
+		fprintf(out, "%s: would truncate the file to %llu bytes\n", path,
+			(unsigned long long)p->truncate_to);
+}
+
+void plan_overlay(const struct plan *p, uint64_t off, unsigned char *buf, size_t len)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_write *w = &p->w[i];
+		uint64_t lo = w->off > off ? w->off : off;
+		uint64_t hi_w = w->off + w->len, hi_b = off + len;
+		uint64_t hi = hi_w < hi_b ? hi_w : hi_b;
+		if (lo < hi)
+			memcpy(buf + (lo - off), w->data + (lo - w->off), hi - lo);
+	}
+}

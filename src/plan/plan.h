@@ -1,0 +1,94 @@
+/* A plan: the ordered list of byte writes that carries out the requested
+ * edits, decided completely before the first write.
+ *
+ * Order is the crash-safety argument, so the planners append writes in
+ * this order for each edit: first bytes nothing references yet (a new
+ * string in free space), then the one small write that makes them live
+ * (a dynamic entry, a header field: the switch), then the scrubbing of
+ * bytes nothing references any more.  A process killed between any two
+ * writes leaves a valid file: the old one, or one with a prefix of the
+ * requested edits applied whole.
+ */
+#ifndef ELFPATCH_PLAN_H
+#define ELFPATCH_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/diag.h"
+#include "core/options.h"
+#include "elf/dynamic.h"
+#include "elf/image.h"
+
+struct plan_write {
+	uint64_t off;
+	size_t len;
+	/* What is written: `own` (the plan frees it), or bytes borrowed from
+	 * the caller (plan_add_ref, plan_add_mapped); `own` is then NULL. */
+	const unsigned char *data;
+	unsigned char *own;
+	char what[96];
+};
+
+struct plan {
+	struct plan_write *w;
+	size_t n, cap;
+	/* When above the file's size: the file is extended (and its blocks
+	 * allocated, so a full disk fails here and not as SIGBUS or a short
+	 * write later) before the first write. */
+	uint64_t grow_to;
+	/* When non-zero: the file is cut to this size after the last write,
+	 * once nothing references the bytes beyond it. */
+	uint64_t truncate_to;
+	/* Set by plan_edits() for a first, trial planning pass: an edit that
+	 * does not fit sets short_of_room and fails without a message, and
+	 * planning starts again with room made by growth (grow.c). */
+	bool trial;
+	bool short_of_room;
+};
+
+/* An edit does not fit in the existing space: in a trial pass, note it
+ * quietly; otherwise print why (with `path`).  Returns -1. */
+int plan_no_room(struct plan *p, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+void plan_init(struct plan *p);
+void plan_free(struct plan *p);
+
+/* Adds a write of a copy of `data`. */
+int plan_add(struct plan *p, uint64_t off, const void *data, size_t len, const char *fmt, ...)
+	PRINTF_LIKE(5, 6);
+
+/* The variants below spare the copy, which for large sections (a symbol
+ * table, a moved load) costs as much as writing them.
+ *
+ * plan_add_owned(): the plan takes `buf` (malloc'ed), also on failure.
+ * plan_add_ref(): borrows `data`, which the caller keeps valid and
+ * unchanged until plan_free(): typically the buffer of an earlier
+ * plan_add_owned() written a second time.  Never the file's own map:
+ * the commit changes what it shows, so that is plan_add_mapped()'s job.
+ * plan_add_mapped(): writes the bytes [src, src + len) of the file mapped
+ * (read-only, shared) at `map`, as they are now.  They are borrowed from
+ * the map when no write already in the plan, nor this one, touches them;
+ * otherwise the commit would read bytes it has itself overwritten, and
+ * they are copied now. */
+int plan_add_owned(struct plan *p, uint64_t off, unsigned char *buf, size_t len,
+		   const char *fmt, ...) PRINTF_LIKE(5, 6);
+int plan_add_ref(struct plan *p, uint64_t off, const void *data, size_t len, const char *fmt, ...)
+	PRINTF_LIKE(5, 6);
+int plan_add_mapped(struct plan *p, uint64_t off, const unsigned char *map, uint64_t src,
+		    size_t len, const char *fmt, ...) PRINTF_LIKE(6, 7);
+
+/* Turns the requested edits into writes; writes nothing (edits.c). */
+int plan_edits(const struct elf_image *img, const struct dynamic *dyn, const struct options *o,
+	       struct plan *p);
+
+/* --dry-run: what the writes would change. */
+void plan_describe(const struct plan *p, const char *path, FILE *out);
+
+/* Applies the planned writes that overlap [off, off + len) to `buf`,
+ * which holds the file's bytes there: what a later step will find. */
+void plan_overlay(const struct plan *p, uint64_t off, unsigned char *buf, size_t len);
+
+#endif
