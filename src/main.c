@@ -17,7 +17,7 @@
 #include "plan/commit.h"
 #include "plan/plan.h"
 #include "report/report.h"
-#include "strip/sections.h"
+#include "strip/strip.h"
 
 static int apply_plan(struct elf_image *img, const struct plan *plan, const struct options *o)
 {

@@ -108,7 +108,7 @@ RUN=1 fault_run "s390x --strip-all --add-gnu-debuglink" s390x hello-debug --stri
 	--add-gnu-debuglink "$FIXTURES/s390x/hello-debug"
 # A large section removed from the middle: the small unchanged sections
 # after it land below their old places, which no later write covers, so
-# they are written once, straight to their final place (sections.c:
+# they are written once, straight to their final place (src/strip/layout.c:
 # stays_put); each must hold its old or new bytes after every step.
 if command -v objcopy >/dev/null 2>&1; then
 	head -c 16384 /dev/zero >"$SCRATCH/big"

@@ -46,7 +46,7 @@ struct options {
 	bool keep_note_segment;
 	bool check;                  /* --check: layout checks only */
 
-	/* Stripping and the size report (sections.c, report.c). */
+	/* Stripping and the size report (strip/, report/). */
 	bool strip_debug, strip_all, strip_section_headers;
 	bool compress_debug, decompress_debug;
 	const char **remove_sections;

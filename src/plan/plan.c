@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 
 void plan_init(struct plan *p)
 {
@@ -158,4 +159,21 @@ void plan_overlay(const struct plan *p, uint64_t off, unsigned char *buf, size_t
 		if (lo < hi)
 			memcpy(buf + (lo - off), w->data + (lo - w->off), hi - lo);
 	}
+}
+
+int plan_simulate(const struct elf_image *img, const struct plan *p, unsigned char **buf,
+		  uint64_t *size)
+{
+	uint64_t n = img->size > p->grow_to ? img->size : p->grow_to;
+	unsigned char *b;
+
+	if ((uint64_t)(size_t)n != n || !(b = calloc(1, (size_t)n)))
+		return error(img->path, "out of memory");
+	memcpy(b, img->map, (size_t)img->size);
+	for (size_t i = 0; i < p->n; i++)
+		if (range_ok(p->w[i].off, p->w[i].len, n))
+			memcpy(b + p->w[i].off, p->w[i].data, p->w[i].len);
+	*buf = b;
+	*size = p->truncate_to && p->truncate_to < n ? p->truncate_to : n;
+	return 0;
 }

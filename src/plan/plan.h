@@ -91,4 +91,9 @@ void plan_describe(const struct plan *p, const char *path, FILE *out);
  * which holds the file's bytes there: what a later step will find. */
 void plan_overlay(const struct plan *p, uint64_t off, unsigned char *buf, size_t len);
 
+/* The file as `p` would leave it: a copy of the input with the writes
+ * applied, grown and truncated as planned.  For --dry-run reports. */
+int plan_simulate(const struct elf_image *img, const struct plan *p, unsigned char **buf,
+		  uint64_t *size);
+
 #endif

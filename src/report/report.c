@@ -8,7 +8,7 @@
 #include "core/diag.h"
 #include "core/json.h"
 #include "elf/validate.h"
-#include "strip/sections.h"
+#include "strip/strip.h"
 
 static const char *const kind_label[SIZE_KINDS] = {
 	"code", "rodata", "data", "dynamic", "symbols", "debug", "other"

@@ -28,7 +28,7 @@
 #include "plan/check.h"
 #include "plan/plan.h"
 #include "report/report.h"
-#include "strip/sections.h"
+#include "strip/strip.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

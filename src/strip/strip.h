@@ -31,8 +31,8 @@
  * Writes borrow their bytes (plan_add_owned/_ref/_mapped) instead of
  * copying them into the plan.
  */
-#ifndef ELFPATCH_SECTIONS_H
-#define ELFPATCH_SECTIONS_H
+#ifndef ELFPATCH_STRIP_H
+#define ELFPATCH_STRIP_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,10 +53,5 @@ int sections_split_debug(const struct elf_image *img, const struct options *o);
 /* True for the names --strip-debug removes (.debug*, .zdebug*, .stab*,
  * .line, .gnu.debuglto_*, .gnu.linkonce.wi.*, .gdb_index). */
 bool section_is_debug(const char *name);
-
-/* The file as `p` would leave it: a copy of the input with the writes
- * applied, grown and truncated as planned.  For --dry-run reports. */
-int plan_simulate(const struct elf_image *img, const struct plan *p, unsigned char **buf,
-		  uint64_t *size);
 
 #endif
