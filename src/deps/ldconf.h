@@ -7,7 +7,7 @@
  * built from instead: ldconf_load() lists the directories, in order, with
  * `include` globs expanded and duplicates dropped as ldconfig drops them
  * (same directory, same inode).  The lookup by soname over these
- * directories lives in resolve.c.
+ * directories lives in search.c.
  *
  * Syntax (ldconfig.c, glibc 2.36): '#' starts a comment; a line
  * "include PATTERN..." parses every file PATTERN matches (a relative
