@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli.h"
 #include "core/diag.h"
 #include "core/options.h"
 #include "deps/deps.h"
+#include "edit/edits.h"
 #include "elf/dynamic.h"
 #include "elf/image.h"
 #include "elf/print.h"

@@ -1,5 +1,5 @@
-/* Command-line options, parsed once into one struct that travels by
- * pointer (no file-scope option flags). */
+/* What was asked: the command line (cli.c) parsed once into one struct
+ * that travels by pointer to every stage (no file-scope option flags). */
 #ifndef ELFPATCH_OPTIONS_H
 #define ELFPATCH_OPTIONS_H
 
@@ -74,8 +74,6 @@ struct options {
 	size_t n_owned;
 };
 
-/* 0 to go on, 1 when --help/--version was handled, -1 on a usage error. */
-int options_parse(struct options *o, int argc, char **argv);
 void options_free(struct options *o);
 /* Edits of the dynamic section, headers and interpreter. */
 bool options_have_edits(const struct options *o);

@@ -11,7 +11,7 @@
 
 #include "core/diag.h"
 
-static void report(bool quiet, const char *file, const char *what, int err)
+static void complain_unless(bool quiet, const char *file, const char *what, int err)
 {
 	if (!quiet)
 		error(file, "%s: %s", what, strerror(err));
@@ -26,22 +26,22 @@ int scratch_copy(const char *src, char *tmpl, mode_t mode, bool quiet)
 
 	/* The source first: a file that cannot be read leaves no temporary. */
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
-		report(quiet, src, "cannot open", errno);
+		complain_unless(quiet, src, "cannot open", errno);
 		goto out;
 	}
 	if ((out = mkstemp(tmpl)) < 0) {
-		report(quiet, tmpl, "cannot create", errno);
+		complain_unless(quiet, tmpl, "cannot create", errno);
 		goto out;
 	}
 	made = true;
 	while ((n = read(in, buf, sizeof(buf))) > 0)
 		for (ssize_t w, done = 0; done < n; done += w)
 			if ((w = write(out, buf + done, (size_t)(n - done))) < 0) {
-				report(quiet, tmpl, "write error", errno);
+				complain_unless(quiet, tmpl, "write error", errno);
 				goto out;
 			}
 	if (n < 0) {
-		report(quiet, src, "read error", errno);
+		complain_unless(quiet, src, "read error", errno);
 		goto out;
 	}
 	/* close() can report a delayed write error: the copy is complete
@@ -51,7 +51,7 @@ int scratch_copy(const char *src, char *tmpl, mode_t mode, bool quiet)
 		err = errno;
 	out = -1;
 	if (err) {
-		report(quiet, tmpl, "cannot finish", err);
+		complain_unless(quiet, tmpl, "cannot finish", err);
 		goto out;
 	}
 	rc = 0;

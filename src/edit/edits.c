@@ -1,6 +1,8 @@
 /* plan_edits(): the requested edits, in patchelf's order, as writes. */
 #include <config.h>
 
+#include "edit/edits.h"
+
 #include <stdlib.h>
 #include <string.h>
 

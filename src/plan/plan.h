@@ -42,7 +42,7 @@ struct plan {
 	/* When non-zero: the file is cut to this size after the last write,
 	 * once nothing references the bytes beyond it. */
 	uint64_t truncate_to;
-	/* Set by plan_edits() for a first, trial planning pass: an edit that
+	/* Set by plan_edits() (edit/) for a first, trial planning pass: an edit that
 	 * does not fit sets short_of_room and fails without a message, and
 	 * planning starts again with room made by growth (grow.c). */
 	bool trial;
@@ -79,10 +79,6 @@ int plan_add_ref(struct plan *p, uint64_t off, const void *data, size_t len, con
 	PRINTF_LIKE(5, 6);
 int plan_add_mapped(struct plan *p, uint64_t off, const unsigned char *map, uint64_t src,
 		    size_t len, const char *fmt, ...) PRINTF_LIKE(6, 7);
-
-/* Turns the requested edits into writes; writes nothing (edits.c). */
-int plan_edits(const struct elf_image *img, const struct dynamic *dyn, const struct options *o,
-	       struct plan *p);
 
 /* --dry-run: what the writes would change. */
 void plan_describe(const struct plan *p, const char *path, FILE *out);

@@ -170,6 +170,141 @@ static void symwork_free(struct symwork *w)
 	compactor_free(&w->cs);
 }
 
+/* What rebuild_symtab() reads and writes for one symbol table. */
+struct symjob {
+	size_t si, stri, es, n;     /* the table, its string table, entries */
+	long xi;                    /* its SHT_SYMTAB_SHNDX, or -1 */
+	bool renumber;              /* entries may be dropped */
+	bool own_str;               /* its string table is compacted */
+	size_t kept, nlocal;
+};
+
+/* Which sections link to the table decides what may change: a kept
+ * section that refers to symbols by index forbids renumbering. */
+static void symjob_init(const struct strip *s, size_t si, struct symjob *j)
+{
+	size_t stri = s->sh[si].link;
+
+	*j = (struct symjob){ .si = si, .stri = stri, .es = sym_size(s->cls), .xi = -1,
+			      .renumber = true };
+	j->n = (size_t)(s->sh[si].size / j->es);
+	for (size_t i = 1; i < s->shnum; i++) {
+		if (s->gone[i] || s->sh[i].link != si || i == si)
+			continue;
+		if (s->sh[i].type == SHT_SYMTAB_SHNDX && j->xi < 0)
+			j->xi = (long)i;
+		else
+			j->renumber = false;
+	}
+	j->own_str = stri && stri != s->shstrndx && s->sh[stri].type == SHT_STRTAB
+		     && !(s->sh[stri].flags & SHF_ALLOC) && linked_only_by(s, stri, si, SIZE_MAX);
+}
+
+/* The input tables' bytes and the output buffers. */
+static int symjob_load(struct strip *s, const struct symjob *j, struct symwork *w)
+{
+	const struct xshdr *h = &s->sh[j->si];
+	size_t n = j->n;
+
+	if (!(w->syms = strip_view(s, h->offset, h->size, &w->own_syms))
+	    || !(w->nsyms = malloc(n ? n * j->es : 1)) || !(w->names = calloc(n ? n : 1, sizeof(*w->names))))
+		return -1;
+	if (j->xi >= 0) {
+		size_t xi = (size_t)j->xi;
+		if (s->sh[xi].size < (uint64_t)n * 4)
+			return error(s->path, "%s is shorter than its symbol table", strip_section_name(s, xi));
+		if (!(w->xs = strip_view(s, s->sh[xi].offset, (uint64_t)n * 4, &w->own_xs))
+		    || !(w->nxs = calloc(n ? n : 1, 4)))
+			return -1;
+	}
+	if (j->own_str) {
+		const struct xshdr *t = &s->sh[j->stri];
+		if (!(w->strs = strip_view(s, t->offset, t->size, &w->own_strs)))
+			return -1;
+		if (t->size == 0 || w->strs[t->size - 1] != '\0')
+			return error(s->path, "%s is not NUL-terminated", strip_section_name(s, j->stri));
+		if (compactor_init(&w->cs, t->size) < 0)
+			return error(s->path, "out of memory");
+		compactor_use(&w->cs, 0, 1);
+	}
+	return 0;
+}
+
+/* Copies the entries that stay into w->nsyms, renumbering their section
+ * indices, and marks the names they use. */
+static int symjob_filter(const struct strip *s, struct symjob *j, struct symwork *w)
+{
+	bool debug = s->o->strip_debug || s->o->strip_all;
+	size_t es = j->es, k = 0;
+
+	for (size_t i = 0; i < j->n; i++) {
+		unsigned char *rec = w->nsyms + k * es;
+		struct xsym y = { 0 };
+		sym_peek(s, w->syms + i * es, &y);
+		bool ext = y.shndx == SHN_XINDEX && w->xs;
+		uint64_t sec = ext ? load_uint(w->xs + 4 * i, 4, s->cls.msb) : y.shndx;
+		bool regular = sec != SHN_UNDEF && (ext || sec < SHN_LORESERVE) && sec < s->shnum;
+		bool dead = regular && s->gone[sec];
+		if (i && j->renumber && (dead || (debug && ELF64_ST_TYPE(y.info) == STT_FILE)))
+			continue;
+		memcpy(rec, w->syms + i * es, es);
+		if (regular) {
+			uint64_t ns = dead ? SHN_ABS : s->map[sec];
+			if (ns >= SHN_LORESERVE && !dead && w->nxs) {
+				SYM_SHNDX(s, rec, SHN_XINDEX);
+				store_uint(w->nxs + 4 * k, 4, s->cls.msb, ns);
+			} else
+				SYM_SHNDX(s, rec, ns);
+		}
+		if (j->own_str) {
+			if (y.name >= s->sh[j->stri].size)
+				return error(s->path, "symbol %zu name lies outside %s", i,
+					     strip_section_name(s, j->stri));
+			w->names[k] = y.name;
+			compactor_use(&w->cs, y.name, strlen((const char *)w->strs + y.name) + 1);
+		}
+		if (i < s->sh[j->si].info)
+			j->nlocal++;
+		k++;
+	}
+	j->kept = k;
+	return 0;
+}
+
+/* The new contents go to the output sections, which own them from now. */
+static int symjob_store(struct strip *s, const struct symjob *j, struct symwork *w)
+{
+	size_t k = j->kept, es = j->es;
+
+	if (j->own_str) {
+		compactor_count(&w->cs);
+		if (!(w->nstrs = malloc((size_t)compactor_used(&w->cs))))
+			return error(s->path, "out of memory");
+		compactor_copy(&w->cs, w->strs, w->nstrs);
+		for (size_t i = 0; i < k; i++)
+			SYM_NAME(s, w->nsyms + i * es, compactor_map(&w->cs, w->names[i]));
+		struct sec *t = strip_out_of(s, j->stri);
+		t->data = w->nstrs;
+		t->sh.size = compactor_used(&w->cs);
+		t->changed = true;
+		w->nstrs = NULL;
+	}
+	struct sec *o = strip_out_of(s, j->si);
+	o->data = w->nsyms;
+	o->sh.size = (uint64_t)k * es;
+	o->sh.info = (uint32_t)j->nlocal;
+	o->changed = true;
+	w->nsyms = NULL;
+	if (j->xi >= 0) {
+		struct sec *x = strip_out_of(s, (size_t)j->xi);
+		x->data = w->nxs;
+		x->sh.size = (uint64_t)k * 4;
+		x->changed = true;
+		w->nxs = NULL;
+	}
+	return 0;
+}
+
 /* The kept .symtab: entries of removed sections dropped (with GNU strip's
  * --strip-debug, STT_FILE entries too: BFD counts them as debugging
  * symbols), section indices renumbered, sh_info recounted, and its own
@@ -180,113 +315,18 @@ static void symwork_free(struct symwork *w)
 int rebuild_symtab(struct strip *s, size_t si)
 {
 	const struct xshdr *h = &s->sh[si];
-	size_t es = sym_size(s->cls), n, k = 0, nlocal = 0, stri = h->link;
-	long xi = -1;
-	bool renumber = true, own_str, debug = s->o->strip_debug || s->o->strip_all;
 	struct symwork w = { 0 };
+	struct symjob j;
 	int rc = -1;
 
-	if (h->entsize != es || h->size % es)
+	if (h->entsize != sym_size(s->cls) || h->size % sym_size(s->cls))
 		return error(s->path, "symbol table %s has entries of %llu bytes", strip_section_name(s, si),
 			     (unsigned long long)h->entsize);
-	n = (size_t)(h->size / es);
-	for (size_t i = 1; i < s->shnum; i++) {
-		if (s->gone[i] || s->sh[i].link != si || i == si)
-			continue;
-		if (s->sh[i].type == SHT_SYMTAB_SHNDX && xi < 0)
-			xi = (long)i;
-		else
-			renumber = false;
-	}
-	own_str = stri && stri != s->shstrndx && s->sh[stri].type == SHT_STRTAB
-		  && !(s->sh[stri].flags & SHF_ALLOC) && linked_only_by(s, stri, si, SIZE_MAX);
-	if (!(w.syms = strip_view(s, h->offset, h->size, &w.own_syms)) || !(w.nsyms = malloc(n ? n * es : 1))
-	    || !(w.names = calloc(n ? n : 1, sizeof(*w.names))))
+	symjob_init(s, si, &j);
+	if (symjob_load(s, &j, &w) < 0 || symjob_filter(s, &j, &w) < 0 || symjob_store(s, &j, &w) < 0)
 		goto out;
-	if (xi >= 0) {
-		if (s->sh[xi].size < (uint64_t)n * 4) {
-			error(s->path, "%s is shorter than its symbol table", strip_section_name(s, (size_t)xi));
-			goto out;
-		}
-		if (!(w.xs = strip_view(s, s->sh[xi].offset, (uint64_t)n * 4, &w.own_xs))
-		    || !(w.nxs = calloc(n ? n : 1, 4)))
-			goto out;
-	}
-	if (own_str) {
-		const struct xshdr *t = &s->sh[stri];
-		if (!(w.strs = strip_view(s, t->offset, t->size, &w.own_strs)))
-			goto out;
-		if (t->size == 0 || w.strs[t->size - 1] != '\0') {
-			error(s->path, "%s is not NUL-terminated", strip_section_name(s, stri));
-			goto out;
-		}
-		if (compactor_init(&w.cs, t->size) < 0) {
-			error(s->path, "out of memory");
-			goto out;
-		}
-		compactor_use(&w.cs, 0, 1);
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char *rec = w.nsyms + k * es;
-		struct xsym y = { 0 };
-		sym_peek(s, w.syms + i * es, &y);
-		bool ext = y.shndx == SHN_XINDEX && w.xs;
-		uint64_t sec = ext ? load_uint(w.xs + 4 * i, 4, s->cls.msb) : y.shndx;
-		bool regular = sec != SHN_UNDEF && (ext || sec < SHN_LORESERVE) && sec < s->shnum;
-		bool dead = regular && s->gone[sec];
-		if (i && renumber && (dead || (debug && ELF64_ST_TYPE(y.info) == STT_FILE)))
-			continue;
-		memcpy(rec, w.syms + i * es, es);
-		if (regular) {
-			uint64_t ns = dead ? SHN_ABS : s->map[sec];
-			if (ns >= SHN_LORESERVE && !dead && w.nxs) {
-				SYM_SHNDX(s, rec, SHN_XINDEX);
-				store_uint(w.nxs + 4 * k, 4, s->cls.msb, ns);
-			} else
-				SYM_SHNDX(s, rec, ns);
-		}
-		if (own_str) {
-			if (y.name >= s->sh[stri].size) {
-				error(s->path, "symbol %zu name lies outside %s", i, strip_section_name(s, stri));
-				goto out;
-			}
-			w.names[k] = y.name;
-			compactor_use(&w.cs, y.name, strlen((const char *)w.strs + y.name) + 1);
-		}
-		if (i < h->info)
-			nlocal++;
-		k++;
-	}
-	if (own_str) {
-		compactor_count(&w.cs);
-		if (!(w.nstrs = malloc((size_t)compactor_used(&w.cs)))) {
-			error(s->path, "out of memory");
-			goto out;
-		}
-		compactor_copy(&w.cs, w.strs, w.nstrs);
-		for (size_t i = 0; i < k; i++)
-			SYM_NAME(s, w.nsyms + i * es, compactor_map(&w.cs, w.names[i]));
-		struct sec *t = strip_out_of(s, stri);
-		t->data = w.nstrs;
-		t->sh.size = compactor_used(&w.cs);
-		t->changed = true;
-		w.nstrs = NULL;
-	}
-	struct sec *o = strip_out_of(s, si);
-	o->data = w.nsyms;
-	o->sh.size = (uint64_t)k * es;
-	o->sh.info = (uint32_t)nlocal;
-	o->changed = true;
-	w.nsyms = NULL;
-	if (xi >= 0) {
-		struct sec *x = strip_out_of(s, (size_t)xi);
-		x->data = w.nxs;
-		x->sh.size = (uint64_t)k * 4;
-		x->changed = true;
-		w.nxs = NULL;
-	}
-	trace(s->o->debug, s->path, "%s: %zu of %zu symbols kept%s", strip_section_name(s, si), k, n,
-	      own_str ? ", string table compacted" : "");
+	trace(s->o->debug, s->path, "%s: %zu of %zu symbols kept%s", strip_section_name(s, si), j.kept,
+	      j.n, j.own_str ? ", string table compacted" : "");
 	rc = 0;
 out:
 	symwork_free(&w);

@@ -20,7 +20,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "core/options.h"
+#include "edit/edits.h"
 #include "elf/dynamic.h"
 #include "elf/image.h"
 #include "elf/print.h"

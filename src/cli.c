@@ -1,6 +1,8 @@
+/* The command line: patchelf's options and elfpatch's own, parsed once
+ * into struct options; --help and --version. */
 #include <config.h>
 
-#include "core/options.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -399,32 +401,4 @@ int options_parse(struct options *o, int argc, char **argv)
 		i += s->nargs;
 	}
 	return check_combination(o);
-}
-
-void options_free(struct options *o)
-{
-	for (size_t i = 0; i < o->n_owned; i++)
-		free((char *)o->owned[i]);
-	free(o->owned);
-	free(o->files);
-	free(o->add_needed);
-	free(o->remove_needed);
-	free(o->replace_needed);
-	free(o->remove_sections);
-	free(o->keep_sections);
-}
-
-bool options_have_edits(const struct options *o)
-{
-	return o->set_interp || o->set_os_abi || o->set_soname || o->rpath_op != RPATH_KEEP
-	       || o->convert != CONVERT_NONE || o->execstack != EXECSTACK_KEEP
-	       || o->no_default_lib || o->n_remove_needed || o->n_replace_needed
-	       || o->n_add_needed || o->page_size;
-}
-
-bool options_have_section_edits(const struct options *o)
-{
-	return o->strip_debug || o->strip_all || o->strip_section_headers || o->compress_debug
-	       || o->decompress_debug || o->n_remove_sections || o->only_keep_debug
-	       || o->add_debuglink;
 }
