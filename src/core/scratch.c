@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,11 +25,26 @@ int scratch_copy(const char *src, char *tmpl, mode_t mode, bool quiet)
 	bool made = false;
 	ssize_t n;
 
-	/* The source first: a file that cannot be read leaves no temporary. */
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* The source first: a file that cannot be read leaves no temporary.
+	 * O_NONBLOCK keeps a FIFO from hanging open(); only a regular file
+	 * is copied (a /dev/zero would fill the disk). */
+	if ((in = open(src, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		complain_unless(quiet, src, "cannot open", errno);
 		goto out;
 	}
+	struct stat st;
+	if (fstat(in, &st) < 0) {
+		complain_unless(quiet, src, "cannot stat", errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (!quiet)
+			error(src, "not a regular file");
+		goto out;
+	}
+	int fl = fcntl(in, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(in, F_SETFL, fl & ~O_NONBLOCK);
 	if ((out = mkstemp(tmpl)) < 0) {
 		complain_unless(quiet, tmpl, "cannot create", errno);
 		goto out;
@@ -63,4 +79,29 @@ out:
 	if (rc < 0 && made)
 		unlink(tmpl);
 	return rc;
+}
+
+int scratch_rename_new(const char *tmp, const char *dst)
+{
+	struct stat st;
+
+#ifdef RENAME_NOREPLACE
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+#endif
+	/* link() never replaces either, where the file system has links. */
+	if (link(tmp, dst) == 0) {
+		unlink(tmp);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return -1;
+	/* Neither: check, then rename (what appears in between is replaced). */
+	if (lstat(dst, &st) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(tmp, dst);
 }

@@ -73,9 +73,13 @@ static int make_dir(struct installer *in)
 	return rc;
 }
 
-/* A complete copy under a temporary name, then rename(): an interrupted
- * install leaves no half library for the loader to choke on. */
-static int copy_file(const char *src, const char *dst, mode_t mode)
+/* A complete copy under a temporary name, edited there (by `e`, when
+ * given), then renamed to DST by a rename that never replaces: an
+ * interrupted install leaves no half or unedited library for the loader
+ * to choke on, and whatever appeared at DST since install_one() found
+ * nothing there (a link out of SYSROOT, a device) is left alone. */
+static int copy_file(const struct installer *in, const char *src, const char *dst,
+		     const char *target, mode_t mode, const struct options *e)
 {
 	char *tmp = malloc(strlen(dst) + 16);
 	int rc = -1;
@@ -85,7 +89,12 @@ static int copy_file(const char *src, const char *dst, mode_t mode)
 	sprintf(tmp, "%s.tmp-XXXXXX", dst);
 	if (scratch_copy(src, tmp, mode, false) < 0)
 		goto out;
-	if (rename(tmp, dst) < 0) {
+	if (e && in->h->edit_file(tmp, e) < 0) {
+		error(target, "could not be edited: not installed");
+		unlink(tmp);
+		goto out;
+	}
+	if (scratch_rename_new(tmp, dst) < 0) {
 		error(dst, "cannot create: %s", strerror(errno));
 		unlink(tmp);
 		goto out;
@@ -101,6 +110,8 @@ static int install_one(struct installer *in, const struct dso *d, const char *na
 	const struct options *o = in->o;
 	char *dst = path_join(in->host_dir, name), *target = path_join(in->dir, name);
 	bool strip = o->strip_debug || o->strip_all, has_rpath = d->rpath || d->runpath;
+	bool edit = has_rpath || (strip && in->h->can_strip);
+	struct options e = { 0 };
 	struct stat st;
 	int rc = -1;
 
@@ -108,10 +119,17 @@ static int install_one(struct installer *in, const struct dso *d, const char *na
 		error(NULL, "out of memory");
 		goto out;
 	}
+	/* lstat: whatever is there, even a link pointing out of SYSROOT or
+	 * nowhere, is neither followed nor replaced. */
 	if (lstat(dst, &st) == 0) {
-		error(target, "already exists in %s but the target's loader does not find it "
-		      "there for %s (is %s on its search path?)", in->env->root.given, d->loader ?
-		      d->loader->path : name, in->dir);
+		if (S_ISREG(st.st_mode))
+			error(target, "already exists in %s but the target's loader does not find "
+			      "it there for %s (is %s on its search path?)", in->env->root.given,
+			      d->loader ? d->loader->path : name, in->dir);
+		else
+			error(target, "in %s, a %s is in the way: not replaced",
+			      in->env->root.given,
+			      S_ISLNK(st.st_mode) ? "symbolic link" : "file of another type");
 		goto out;
 	}
 	if (o->dry_run) {
@@ -120,11 +138,8 @@ static int install_one(struct installer *in, const struct dso *d, const char *na
 		rc = 0;
 		goto out;
 	}
-	if (stat(d->host, &st) < 0 || copy_file(d->host, dst, (st.st_mode & 0777) | 0644) < 0)
-		goto out;
 	/* The copy is edited by the same chain as any FILE: clear RPATH
 	 * (the entry stays, empty: ld.so ignores an empty one), strip. */
-	struct options e = { 0 };
 	e.debug = o->debug;
 	if (has_rpath) {
 		e.rpath_op = RPATH_SET;
@@ -134,10 +149,9 @@ static int install_one(struct installer *in, const struct dso *d, const char *na
 		e.strip_debug = o->strip_debug;
 		e.strip_all = o->strip_all;
 	}
-	if ((has_rpath || (strip && in->h->can_strip)) && in->h->edit_file(dst, &e) < 0) {
-		error(target, "installed, but could not be edited");
+	if (stat(d->host, &st) < 0 || copy_file(in, d->host, dst, target,
+						(st.st_mode & 0777) | 0644, edit ? &e : NULL) < 0)
 		goto out;
-	}
 	if (stat(dst, &st) < 0)
 		st.st_size = 0;
 	printf("installed %s -> %s (from %s, %llu bytes", name, target, d->host,
@@ -253,6 +267,11 @@ static int install_for(struct installer *in, const char *file)
 		if (d->state == DSO_NOT_FOUND && !in->o->dry_run) {
 			error(file, "%s: not found in %s%s", d->name, in->env->root.given,
 			      in->env->library_path ? " nor on --library-path" : "");
+			rc = 1;
+		} else if (d->state == DSO_ERROR && !in->o->dry_run) {
+			/* What the loader finds and cannot use is not replaced. */
+			error(file, "%s: %s in %s is not usable (%s): not replaced", d->name,
+			      d->path, in->env->root.given, d->error);
 			rc = 1;
 		}
 	}

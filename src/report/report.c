@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/diag.h"
 #include "core/json.h"
@@ -210,9 +211,11 @@ int report_after(struct report *r, const struct elf_image *img, const struct pla
 		 const struct options *o, const struct size_breakdown *before)
 {
 	struct size_breakdown after;
+	struct stat st;
 	int rc;
 
-	if (o->dry_run)
+	/* A device or a FIFO written to cannot be read back. */
+	if (o->dry_run || (o->output && (stat(o->output, &st) < 0 || !S_ISREG(st.st_mode))))
 		rc = measure_simulated(img, plan, &after);
 	else
 		rc = measure_file(o->output ? o->output : img->path, &after);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -21,11 +22,26 @@ static int file_crc(const char *path, uint32_t *crc)
 {
 	unsigned char buf[65536];
 	uLong c = crc32(0, Z_NULL, 0);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not hang open(); a FIFO or a device (a
+	 * /dev/zero would never end) is refused before the first read. */
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0)
 		return error(path, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return error(path, "cannot stat: %s", strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return error(path, S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -193,9 +209,26 @@ out:
 	return rc;
 }
 
+/* FILE and OTHER (described by `st`, when the caller has it) are the same
+ * file: the same name, or names, through links, of one inode. */
+static bool names_same_file(const char *file, const char *other, const struct stat *st)
+{
+	struct stat a, b;
+
+	if (strcmp(file, other) == 0)
+		return true;
+	if (!st) {
+		if (stat(other, &b) < 0)
+			return false;
+		st = &b;
+	}
+	return stat(file, &a) == 0 && a.st_dev == st->st_dev && a.st_ino == st->st_ino;
+}
+
 /* The debug file is a new file: it goes through commit_to_output() (a
- * temporary file beside it, renamed into place) as one write of its
- * whole contents over a copy of the input, cut to length. */
+ * temporary file beside it, renamed into place; a device or a FIFO
+ * written to) as one write of its whole contents over a copy of the
+ * input, cut to length. */
 int sections_split_debug(const struct elf_image *img, const struct options *o)
 {
 	struct plan p;
@@ -208,6 +241,14 @@ int sections_split_debug(const struct elf_image *img, const struct options *o)
 	if (img->shnum == 0)
 		return error(img->path, "--only-keep-debug: no section header table, no debug "
 			     "information to keep");
+	/* Written before the input's own edits: naming the input (or the
+	 * --output) would replace it with the debug file. */
+	if (names_same_file(o->only_keep_debug, img->path, &img->st))
+		return error(img->path, "--only-keep-debug %s would replace the input itself",
+			     o->only_keep_debug);
+	if (o->output && names_same_file(o->only_keep_debug, o->output, NULL))
+		return error(img->path, "--only-keep-debug and --output both name %s",
+			     o->output);
 	if (build_debug_file(img, &b, &len) < 0)
 		return -1;
 	plan_init(&p);
