@@ -353,6 +353,14 @@ for T in $FIXTURE_SET; do
 	bad ".dynstr sh_size > size" "section $dynstr lies outside the file" \
 		shdr..dynstr.sh_size=$((size + 1))
 	bad ".dynstr sh_size max" "section $dynstr lies outside the file" shdr..dynstr.sh_size=max
+	# An empty section's sh_offset is still a place in the file (issue 16:
+	# the strip layout moved sections placed far past the end).
+	comment=$(get shdr..comment.@index)
+	bad "empty .comment past the end" "section $comment lies outside the file" \
+		shdr..comment.sh_size=0 shdr..comment.sh_offset=$((size + 1))
+	bad "empty .comment sh_offset max" "section $comment lies outside the file" \
+		shdr..comment.sh_size=0 shdr..comment.sh_offset=max
+	good "empty .comment at the end" shdr..comment.sh_size=0 shdr..comment.sh_offset=$size
 	bad ".dynsym sh_link = e_shnum" "section $dynsym links to missing section $shnum" \
 		shdr..dynsym.sh_link=$shnum
 	bad ".dynsym sh_link max" "section $dynsym links to missing section 4294967295" \

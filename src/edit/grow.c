@@ -595,6 +595,10 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 	      l.way == MAP_TAIL ? "extending the last segment" :
 	      l.way == MAP_SLOT ? "in place of a spare program header" : "program headers moved");
 	p->grow_to = l.off + l.len;
+	/* The tables are content; the padding before them is alignment,
+	 * which plan_check_size() allows a few pages of. */
+	p->added += l.len;
+	p->kept += l.off + l.len - img->size;
 	if (plan_add(p, l.off, buf, l.len, "growth: new tables (%llu bytes)",
 		     (unsigned long long)l.len) < 0
 	    || plan_switch(img, &l, ph, nph, p) < 0)

@@ -127,7 +127,9 @@ static int load_shdrs(struct elf_image *img)
 		struct xshdr *s = &img->sh[i];
 
 		shdr_decode(img->cls, img->map + img->eh.shoff + i * ent, s);
-		if (s->type != SHT_NOBITS && s->type != SHT_NULL && s->size
+		/* An empty section too: its sh_offset is still its place in the
+		 * file, which the strip layout sorts and moves by. */
+		if (s->type != SHT_NOBITS && s->type != SHT_NULL
 		    && !range_ok(s->offset, s->size, img->size))
 			return error(img->path, "section %zu lies outside the file", i);
 		if (s->link >= img->shnum && s->type != SHT_NULL)

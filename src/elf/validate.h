@@ -4,8 +4,9 @@
  * section header table into img->eh, img->ph and img->sh, and checks every
  * offset and size against the file with overflow-safe comparisons.  After
  * it returns 0, every p_offset/p_filesz of a segment and every
- * sh_offset/sh_size of a section with file contents lies inside the file,
- * and section names resolve inside the section name table.  It writes
+ * sh_offset/sh_size of a section other than SHT_NOBITS and SHT_NULL lies
+ * inside the file (an empty one's sh_offset at most at its end), and
+ * section names resolve inside the section name table.  It writes
  * nothing and never trusts a field it has not checked.
  */
 #ifndef ELFPATCH_VALIDATE_H

@@ -262,6 +262,12 @@ int layout_verify(const struct elf_image *img, const struct plan *plan)
 		error(img->path, "out of memory");
 		goto out;
 	}
+	/* Sizes first: the checks below read the planned headers, and a plan
+	 * that would fill the disk is refused on its numbers alone. */
+	if (plan && plan_check_size(img, plan) < 0) {
+		n = 1;
+		goto out;
+	}
 	if (collect(img, NULL, before) < 0 || collect(img, plan, after) < 0)
 		goto out;
 	n = 0;

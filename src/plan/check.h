@@ -16,7 +16,9 @@
 #include "plan/plan.h"
 
 /* Number of problems found in the planned result that the file does not
- * already have; each is printed as an error.  -1 on a failure to check. */
+ * already have; each is printed as an error.  -1 on a failure to check.
+ * The plan's sizes are checked first (plan_check_size(): no write or
+ * growth beyond what its content needs, no strip that grows the file). */
 int layout_verify(const struct elf_image *img, const struct plan *plan);
 
 /* --check: prints every problem of the file as it is; returns their

@@ -8,6 +8,15 @@
 
 #include "core/bytes.h"
 
+/* Alignment padding a plan may add on top of its content, in pages:
+ * growth pads its new segment by up to two (grow.c), the strip's copies
+ * start 64-aligned past the end and each section pads to its alignment. */
+#define SLACK_PAGES 4
+#define MIN_PAGE ((uint64_t)4 << 10)
+/* The largest p_align toolchains write: x86-64's max-page-size before
+ * binutils 2.31 (2 MiB); aarch64 and ppc64 use 64 KiB. */
+#define MAX_PAGE ((uint64_t)2 << 20)
+
 void plan_init(struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -161,12 +170,65 @@ void plan_overlay(const struct plan *p, uint64_t off, unsigned char *buf, size_t
 	}
 }
 
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t page_of(const struct elf_image *img)
+{
+	uint64_t a = MIN_PAGE;
+
+	for (size_t i = 0; i < img->phnum; i++)
+		if (img->ph[i].type == PT_LOAD && img->ph[i].align > a)
+			a = img->ph[i].align;
+	return a < MAX_PAGE ? a : MAX_PAGE;
+}
+
+uint64_t plan_size_limit(const struct elf_image *img, const struct plan *p)
+{
+	return add_sat(add_sat(img->size, p ? p->added : 0), SLACK_PAGES * page_of(img));
+}
+
+/* The limit is checked against the plan's own numbers before the file
+ * is grown: posix_fallocate() would really take the disk, and
+ * plan_simulate() the memory. */
+int plan_check_size(const struct elf_image *img, const struct plan *p)
+{
+	uint64_t limit = plan_size_limit(img, p);
+	uint64_t grown = img->size > p->grow_to ? img->size : p->grow_to;
+	uint64_t final = p->truncate_to ? p->truncate_to : grown;
+
+	if (grown > limit)
+		return error(img->path, "planned result of %llu bytes is beyond the %llu the edits "
+			     "can need (%llu in the file, %llu added)", (unsigned long long)grown,
+			     (unsigned long long)limit, (unsigned long long)img->size,
+			     (unsigned long long)p->added);
+	if (final > grown)
+		return error(img->path, "planned truncation to %llu bytes would extend the file",
+			     (unsigned long long)final);
+	for (size_t i = 0; i < p->n; i++)
+		if (!range_ok(p->w[i].off, p->w[i].len, grown))
+			return error(img->path, "planned write at offset 0x%llx lies beyond the file's "
+				     "planned end (%llu bytes): %s", (unsigned long long)p->w[i].off,
+				     (unsigned long long)grown, p->w[i].what);
+	if (p->strips && final > add_sat(img->size, p->kept))
+		return error(img->path, "stripping would make the file larger: %llu bytes, was %llu",
+			     (unsigned long long)final, (unsigned long long)img->size);
+	return 0;
+}
+
+/* The file as `p` would leave it, for the reports. */
 int plan_simulate(const struct elf_image *img, const struct plan *p, unsigned char **buf,
 		  uint64_t *size)
 {
 	uint64_t n = img->size > p->grow_to ? img->size : p->grow_to;
 	unsigned char *b;
 
+	/* grow_to is the plan's number: held to what its content needs
+	 * before it becomes the size of a buffer. */
+	if (plan_check_size(img, p) < 0)
+		return -1;
 	if ((uint64_t)(size_t)n != n || !(b = calloc(1, (size_t)n)))
 		return error(img->path, "out of memory");
 	memcpy(b, img->map, (size_t)img->size);

@@ -47,6 +47,17 @@ struct plan {
 	 * planning starts again with room made by growth (grow.c). */
 	bool trial;
 	bool short_of_room;
+	/* What the planners account for, so that check.c can hold the plan to
+	 * it before the first write (plan_check_size()).  `added`: bytes of
+	 * new content the plan puts past the input's end or into sections it
+	 * enlarges (growth's tables, the strip's phase-1 copies, decompressed
+	 * data), counted from the contents, never from where the layout put
+	 * them.  `kept`: how much larger than the input the result may be
+	 * (growth that stays, sections that grew).  `strips`: sections or
+	 * headers are removed, so the result is no larger than the input
+	 * plus `kept`. */
+	uint64_t added, kept;
+	bool strips;
 };
 
 /* An edit does not fit in the existing space: in a trial pass, note it
@@ -79,6 +90,19 @@ int plan_add_ref(struct plan *p, uint64_t off, const void *data, size_t len, con
 	PRINTF_LIKE(5, 6);
 int plan_add_mapped(struct plan *p, uint64_t off, const unsigned char *map, uint64_t src,
 		    size_t len, const char *fmt, ...) PRINTF_LIKE(6, 7);
+
+/* The furthest the file may reach while `p` runs: the input's size, the
+ * content the plan adds (none when `p` is NULL), and a few pages of
+ * alignment padding.  A page is the file's largest PT_LOAD alignment,
+ * clamped: a p_align is a field of the file, not a size we can afford. */
+uint64_t plan_size_limit(const struct elf_image *img, const struct plan *p);
+
+/* Invariants on sizes, checked before anything is written or allocated
+ * for the result: no write, grow_to or truncate_to beyond
+ * plan_size_limit(), no write past the end the file is grown to, and a
+ * plan that strips leaves the file no larger than the input plus `kept`.
+ * Prints one error and returns -1 when one fails. */
+int plan_check_size(const struct elf_image *img, const struct plan *p);
 
 /* --dry-run: what the writes would change. */
 void plan_describe(const struct plan *p, const char *path, FILE *out);

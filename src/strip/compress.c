@@ -67,6 +67,11 @@ int compress_section(struct strip *s, struct sec *o)
 	return 0;
 }
 
+/* Deflate expands its input at most 1032 times (zlib's FAQ): a header
+ * that claims more than that of its stream lies, and is refused before a
+ * buffer of the size it claims is allocated. */
+#define ZLIB_MAX_RATIO 1032
+
 static int inflate_to(const struct strip *s, const struct sec *o, const unsigned char *z,
 		      uint64_t zlen, uint64_t size, unsigned char **res)
 {
@@ -74,9 +79,10 @@ static int inflate_to(const struct strip *s, const struct sec *o, const unsigned
 	unsigned char *buf;
 
 	if ((uint64_t)(uLongf)size != size || (uint64_t)(uLong)zlen != zlen
-	    || size > (uint64_t)1 << 40)
-		return error(s->path, "%s: uncompressed size %llu is not plausible", o->name,
-			     (unsigned long long)size);
+	    || size / ZLIB_MAX_RATIO > zlen)
+		return error(s->path, "%s: uncompressed size %llu is not plausible for %llu "
+			     "compressed bytes", o->name, (unsigned long long)size,
+			     (unsigned long long)zlen);
 	buf = malloc(size ? (size_t)size : 1);
 	if (!buf)
 		return error(s->path, "out of memory");

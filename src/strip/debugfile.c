@@ -146,6 +146,31 @@ static void debug_file_phdr(const struct elf_image *img, const struct xshdr *nsh
 		p->filesz = 0;
 }
 
+/* The debug file's section headers: what it keeps packed in header order
+ * from `*pos` on, the rest without bytes. */
+static int debug_file_sections(const struct elf_image *img, struct xshdr *nsh, uint64_t *pos)
+{
+	for (size_t i = 0; i < img->shnum; i++) {
+		struct xshdr *h = &nsh[i];
+		*h = img->sh[i];
+		if (i == 0)
+			continue;
+		uint64_t a = is_pow2(h->addralign) ? h->addralign : 1;
+		if (debug_file_keeps(img, i)) {
+			if (a > MAX_SECTION_ALIGN)
+				return error(img->path, "--only-keep-debug: section %s alignment 0x%llx is "
+					     "beyond 64 KiB", section_name(img, i), (unsigned long long)a);
+			h->offset = align_up(*pos, a);
+			*pos = h->offset + h->size;
+		} else {
+			if ((h->flags & SHF_ALLOC) && h->type != SHT_NULL)
+				h->type = SHT_NOBITS;
+			h->offset = align_up(*pos, a);
+		}
+	}
+	return 0;
+}
+
 static int build_debug_file(const struct elf_image *img, unsigned char **out, uint64_t *len)
 {
 	size_t shs = shdr_size(img->cls), phs = phdr_size(img->cls);
@@ -160,23 +185,17 @@ static int build_debug_file(const struct elf_image *img, unsigned char **out, ui
 		return error(img->path, "out of memory");
 	if (img->phnum && img->eh.phoff + img->phnum * phs > pos)
 		pos = img->eh.phoff + img->phnum * phs;
-	for (size_t i = 0; i < img->shnum; i++) {
-		struct xshdr *h = &nsh[i];
-		*h = img->sh[i];
-		if (i == 0)
-			continue;
-		uint64_t a = is_pow2(h->addralign) ? h->addralign : 1;
-		if (debug_file_keeps(img, i)) {
-			h->offset = align_up(pos, a);
-			pos = h->offset + h->size;
-		} else {
-			if ((h->flags & SHF_ALLOC) && h->type != SHT_NULL)
-				h->type = SHT_NOBITS;
-			h->offset = align_up(pos, a);
-		}
-	}
+	if (debug_file_sections(img, nsh, &pos) < 0)
+		goto out;
 	eh.shoff = align_up(pos, sht_align(img->cls));
 	end = eh.shoff + img->shnum * shs;
+	/* It holds a part of the input's bytes: if it would be larger than
+	 * the input and a little padding, it is not a buffer to allocate. */
+	if (end > plan_size_limit(img, NULL)) {
+		error(img->path, "--only-keep-debug: the debug file would be %llu bytes, more than "
+		      "the input's %llu", (unsigned long long)end, (unsigned long long)img->size);
+		goto out;
+	}
 	if ((uint64_t)(size_t)end != end || !(b = calloc(1, (size_t)end))) {
 		error(img->path, "out of memory");
 		goto out;

@@ -71,6 +71,41 @@ uint64_t sht_align(struct elf_class c)
 	return c.is64 ? 8 : 4;
 }
 
+static int check_alignment(const struct strip *s, struct sec *const *mov, size_t nmov)
+{
+	for (size_t k = 0; k < nmov; k++)
+		if (align_of(&mov[k]->sh) > MAX_SECTION_ALIGN)
+			return error(s->path, "cannot move section %s: its alignment 0x%llx is beyond "
+				     "64 KiB", mov[k]->name, (unsigned long long)mov[k]->sh.addralign);
+	return 0;
+}
+
+/* What the strip adds (plan.h), from the contents, before the layout
+ * places anything: the phase-1 copies of what moves and of the table (two
+ * of it when loads move), and what grows for good (decompressed data, a
+ * new .gnu_debuglink, names) with the alignment it may need. */
+static void account(const struct strip *s, struct plan *p, struct sec *const *mov, size_t nmov,
+		    uint64_t sht_len)
+{
+	uint64_t copies = 2 * sht_len, grew = 0, old_sht = s->shnum * shdr_size(s->cls);
+
+	for (size_t k = 0; k < nmov; k++)
+		if (has_bytes(&mov[k]->sh))
+			copies += mov[k]->sh.size;
+	for (size_t k = 1; k < s->nout; k++) {
+		const struct sec *c = &s->out[k];
+		uint64_t old = c->old != NEW_SECTION && has_bytes(&s->sh[c->old]) ? s->sh[c->old].size : 0;
+		if (has_bytes(&c->sh) && c->sh.size > old)
+			grew += c->sh.size - old + align_of(&c->sh) - 1;
+	}
+	if (sht_len > old_sht)
+		grew += sht_len - old_sht;
+	if (grew)
+		grew += sht_align(s->cls) - 1;
+	p->added += copies + grew;
+	p->kept += grew;
+}
+
 /* The stages of the write order (strip/strip.h): after phase 1, the moving
  * sections are in the tail; after phase 2, the loads that move are at
  * their new offsets too; after phase 3, everything is final. */
@@ -315,7 +350,7 @@ static int place_all(struct strip *s, struct sec **mov, size_t nmov, uint64_t di
 		}
 		struct sec *c = mov[k++];
 		uint64_t len = has_bytes(&c->sh) ? c->sh.size : 0;
-		c->sh.offset = place(*fx, *nfx, *pos, len, c->sh.addralign);
+		c->sh.offset = place(*fx, *nfx, *pos, len, align_of(&c->sh));
 		*pos = c->sh.offset + len;
 	}
 	return 0;
@@ -393,6 +428,8 @@ int strip_layout(struct strip *s, struct plan *p)
 				goto oom;
 		}
 		qsort(mov, nmov, sizeof(*mov), cmp_by_offset);
+		if (check_alignment(s, mov, nmov) < 0)
+			goto out;
 		for (size_t k = 0; k < nmov; k++) {
 			if (mov[k]->old != NEW_SECTION)
 				mov[k]->sh.offset = s->sh[mov[k]->old].offset;
@@ -407,6 +444,7 @@ int strip_layout(struct strip *s, struct plan *p)
 		trace(s->o->debug, s->path, "loads after the removed sections stay where they are");
 		s->nseg = 0;
 	}
+	account(s, p, mov, nmov, sht_len);
 	for (size_t j = 0; j < s->nseg; j++)
 		nmoved += s->seg[j].delta != 0;
 	for (size_t i = 0; i < nfx; i++)
@@ -439,8 +477,7 @@ int strip_layout(struct strip *s, struct plan *p)
 				c->tail_off = s->sh[c->old].offset;
 				continue;
 			}
-			uint64_t a = is_pow2(c->sh.addralign) ? c->sh.addralign : 1;
-			c->tail_off = align_up(pos, a);
+			c->tail_off = align_up(pos, align_of(&c->sh));
 			pos = c->tail_off + (has_bytes(&c->sh) ? c->sh.size : 0);
 		}
 		s->tail_shoff = align_up(pos, sht_align(s->cls));

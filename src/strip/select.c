@@ -62,8 +62,9 @@ int strip_decide(struct strip *s)
 		if (o->strip_all && (h->type == SHT_SYMTAB || h->type == SHT_SYMTAB_SHNDX
 				     || sht_is_rel(h->type)))
 			s->gone[i] = true;
-		if (o->strip_all && h->type == SHT_SYMTAB && h->link != s->shstrndx
-		    && !(s->sh[h->link].flags & SHF_ALLOC))
+		/* sh_link 0 names no string table: section 0 never goes. */
+		if (o->strip_all && h->type == SHT_SYMTAB && h->link != SHN_UNDEF
+		    && h->link != s->shstrndx && !(s->sh[h->link].flags & SHF_ALLOC))
 			s->gone[h->link] = true;
 	}
 	for (size_t i = 1; i < s->shnum; i++)

@@ -46,6 +46,9 @@ int plan_sections(const struct elf_image *img, const struct options *o, struct p
 
 	if (strip_check_type(img) < 0)
 		return -1;
+	/* A strip must not make the file larger (plan_check_size()). */
+	p->strips |= o->strip_debug || o->strip_all || o->strip_section_headers
+		     || o->n_remove_sections;
 	s.size = img->size > p->grow_to ? img->size : p->grow_to;
 	if (strip_load_headers(&s) < 0)
 		goto out;

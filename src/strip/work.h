@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "elf/image.h"
 #include "elf/view.h"
 #include "plan/plan.h"
@@ -88,6 +89,18 @@ struct strbuild {
 static inline bool has_bytes(const struct xshdr *h)
 {
 	return h->type != SHT_NOBITS && h->type != SHT_NULL && h->size;
+}
+
+/* The largest page size of any target: more alignment than that in a
+ * section nothing loads buys nothing, and the padding would be ours. */
+#define MAX_SECTION_ALIGN ((uint64_t)64 << 10)
+
+/* The alignment a section's place needs.  One without bytes in the file
+ * takes no room, so whatever alignment it claims costs nothing: honouring
+ * a 4 GiB sh_addralign of an empty section put the table at 4 GiB. */
+static inline uint64_t align_of(const struct xshdr *h)
+{
+	return has_bytes(h) && is_pow2(h->addralign) ? h->addralign : 1;
 }
 
 static inline bool has_prefix(const char *s, const char *prefix)

@@ -12,6 +12,10 @@
 #                  config.h is written
 #   FUZZ_JOBS      parallel fuzzing processes (default 1)
 #   FUZZ_MAX_LEN   largest input (default 80000: every dynamic fixture)
+#   FUZZ_MALLOC_MB largest single allocation (default 256): a larger one is
+#                  a finding (nothing may allocate what a field claims
+#                  before checking it against the file's size)
+#   FUZZ_RSS_MB    resident memory limit (default 1024)
 #   CC             the compiler (default clang)
 set -u
 
@@ -21,6 +25,8 @@ seconds=${1:-60}
 dir=${FUZZ_DIR:-${TMPDIR:-/tmp}/elfpatch-fuzz-$(id -un)}
 jobs=${FUZZ_JOBS:-1}
 max_len=${FUZZ_MAX_LEN:-80000}
+malloc_mb=${FUZZ_MALLOC_MB:-256}
+rss_mb=${FUZZ_RSS_MB:-1024}
 cc=${CC:-clang}
 case $cc in *clang*) ;; *) cc=clang ;; esac
 
@@ -73,25 +79,30 @@ for f in "$top"/data/bin/*/* "$here"/regressions/*; do
 	cp "$f" "$seeds/$(echo "$f" | sed "s|^$top/||; s|/|_|g")"
 done
 
-# An absurd allocation (a plan that grows the file to 2^59 bytes, say)
-# fails in elfpatch with "out of memory"; ASan would abort instead.
-ASAN_OPTIONS=allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}
+# An allocation above $malloc_mb MiB is a finding, whatever its size:
+# libFuzzer's -malloc_limit_mb reports those that succeed, and ASan, which
+# must not return NULL for them (elfpatch would just say "out of
+# memory"), those beyond what it can allocate at all.
+ASAN_OPTIONS=allocator_may_return_null=0:max_allocation_size_mb=$malloc_mb${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 export ASAN_OPTIONS
+limits="-rss_limit_mb=$rss_mb -malloc_limit_mb=$malloc_mb"
 
-echo "run-fuzz.sh: fuzzing for $seconds s ($jobs job(s)), corpus $dir/corpus"
+echo "run-fuzz.sh: fuzzing for $seconds s ($jobs job(s)), corpus $dir/corpus, $limits"
 start=$(date +%s)
 rm -f "$dir"/findings/* "$dir"/fuzz-*.log
 # -close_fd_mask=3 silences elfpatch's own messages; libFuzzer and the
 # sanitizers keep reporting on a duplicate of stderr.
 if [ "$jobs" -gt 1 ]; then
+	# shellcheck disable=SC2086
 	(cd "$dir" && "$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
-		-rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1 \
+		$limits -close_fd_mask=3 -print_final_stats=1 \
 		-artifact_prefix="$dir/findings/" -jobs="$jobs" -workers="$jobs" \
 		"$dir/corpus" "$seeds" >"$dir/fuzz-main.log" 2>&1)
 	status=$?
 	cat "$dir"/fuzz-*.log >"$dir/fuzz.log" 2>/dev/null
 else
-	"$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+	# shellcheck disable=SC2086
+	"$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 $limits \
 		-close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$dir/findings/" \
 		"$dir/corpus" "$seeds" >"$dir/fuzz.log" 2>&1
 	status=$?
@@ -108,7 +119,7 @@ for f in "$dir"/findings/*; do
 	od -A x -t x1z "$f" | head -20
 done
 if [ "$found" -ne 0 ] || [ "$status" -ne 0 ]; then
-	grep -A40 -E 'ERROR: |SUMMARY: |BUG at|deadly signal|timeout' "$dir/fuzz.log" | head -80
+	grep -A40 -E 'ERROR: |SUMMARY: |BUG at|deadly signal|timeout|out-of-memory' "$dir/fuzz.log" | head -80
 	echo "run-fuzz.sh: findings above; reproduce with: $bin FILE" >&2
 	echo "run-fuzz.sh: then copy FILE to tests/fuzz/regressions/ (tests/fuzz-regressions.sh replays it)" >&2
 	exit 1
