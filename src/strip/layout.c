@@ -379,21 +379,22 @@ static bool stays_put(const struct strip *s, struct sec *const *mov, size_t nmov
 }
 
  /* Decides what moves and where, then plans the phases. */
-int strip_layout(struct strip *s, struct plan *p)
-{
-	size_t shs = shdr_size(s->cls), nfx = 0, nlive = 0, nmov = 0, nmoved = 0;
-	struct extent *fx = NULL, *live = NULL;
-	struct sec **mov = calloc(s->nout, sizeof(*mov));
-	uint64_t dirty = UINT64_MAX, fixed_end = 0, pos, end, sht_len = s->nout * shs;
-	bool sht_in_seg = in_segment(s, s->eh.shoff, s->shnum * shs);
-	int rc = -1;
+/* One layout under way: what stays put (fx), what moves (mov), and from
+ * where the freed bytes start (dirty; UINT64_MAX when nothing is freed). */
+struct layout_work {
+	struct extent *fx;
+	size_t nfx;
+	struct sec **mov;
+	size_t nmov, nmoved;
+	uint64_t dirty, pos, sht_len, fixed_end, end;
+	bool two_phase;
+};
 
-	s->seg = calloc(s->phnum ? s->phnum : 1, sizeof(*s->seg));
-	if (!mov || !s->seg) {
-		free(mov);
-		return error(s->path, "out of memory");
-	}
-	/* Bytes that are freed: removed and rewritten sections, the old table. */
+/* The lowest freed byte: removed and rewritten sections, the old table. */
+static uint64_t first_freed(const struct strip *s)
+{
+	uint64_t dirty = UINT64_MAX;
+
 	for (size_t i = 1; i < s->shnum; i++) {
 		const struct xshdr *h = &s->sh[i];
 		bool freed = s->gone[i] || s->out[s->map[i]].changed;
@@ -401,112 +402,174 @@ int strip_layout(struct strip *s, struct plan *p)
 		    && h->offset < dirty)
 			dirty = h->offset;
 	}
-	if (!sht_in_seg && s->eh.shoff < dirty)
+	if (!in_segment(s, s->eh.shoff, s->shnum * shdr_size(s->cls)) && s->eh.shoff < dirty)
 		dirty = s->eh.shoff;
-	find_candidates(s, dirty);
+	return dirty;
+}
+
+/* Everything that stays put, but the loads that may move; the sections
+ * that move, in file order, with their contents.  0, or -1 after a
+ * message. */
+static int split_fixed_moving(struct strip *s, struct layout_work *w)
+{
+	w->nfx = w->nmov = 0;
+	if (add_extent(&w->fx, &w->nfx, 0, ehdr_size(s->cls)) < 0
+	    || add_extent(&w->fx, &w->nfx, s->eh.phoff, s->phnum * phdr_size(s->cls)) < 0)
+		return error(s->path, "out of memory");
+	for (size_t i = 0; i < s->phnum; i++)
+		if (!in_candidate(s, s->ph[i].offset, s->ph[i].filesz)
+		    && add_extent(&w->fx, &w->nfx, s->ph[i].offset, s->ph[i].filesz) < 0)
+			return error(s->path, "out of memory");
+	for (size_t k = 1; k < s->nout; k++) {
+		struct sec *c = &s->out[k];
+		const struct xshdr *h = c->old == NEW_SECTION ? NULL : &s->sh[c->old];
+		bool fixed = h && (h->flags & SHF_ALLOC);
+		if (!fixed)
+			c->moves = !h || c->changed
+				   || (!in_segment(s, h->offset, h->size) && h->offset >= w->dirty);
+		if (!fixed && c->moves)
+			w->mov[w->nmov++] = c;
+		else if (has_bytes(h) && !in_candidate(s, h->offset, h->size)
+			 && add_extent(&w->fx, &w->nfx, h->offset, h->size) < 0)
+			return error(s->path, "out of memory");
+	}
+	qsort(w->mov, w->nmov, sizeof(*w->mov), cmp_by_offset);
+	if (check_alignment(s, w->mov, w->nmov) < 0)
+		return -1;
+	for (size_t k = 0; k < w->nmov; k++) {
+		if (w->mov[k]->old != NEW_SECTION)
+			w->mov[k]->sh.offset = s->sh[w->mov[k]->old].offset;
+		if (contents(s, w->mov[k]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Final places for what moves; when the loads after the removed
+ * sections cannot move, a second pass keeps them where they are. */
+static int place_moving(struct strip *s, struct layout_work *w)
+{
 	for (int pass = 0;; pass++) {
-		/* Everything that stays put, but the loads that may move. */
-		nfx = nmov = 0;
-		if (add_extent(&fx, &nfx, 0, ehdr_size(s->cls)) < 0
-		    || add_extent(&fx, &nfx, s->eh.phoff, s->phnum * phdr_size(s->cls)) < 0)
-			goto oom;
-		for (size_t i = 0; i < s->phnum; i++)
-			if (!in_candidate(s, s->ph[i].offset, s->ph[i].filesz)
-			    && add_extent(&fx, &nfx, s->ph[i].offset, s->ph[i].filesz) < 0)
-				goto oom;
-		for (size_t k = 1; k < s->nout; k++) {
-			struct sec *c = &s->out[k];
-			const struct xshdr *h = c->old == NEW_SECTION ? NULL : &s->sh[c->old];
-			bool fixed = h && (h->flags & SHF_ALLOC);
-			if (!fixed)
-				c->moves = !h || c->changed
-					   || (!in_segment(s, h->offset, h->size) && h->offset >= dirty);
-			if (!fixed && c->moves)
-				mov[nmov++] = c;
-			else if (has_bytes(h) && !in_candidate(s, h->offset, h->size)
-				 && add_extent(&fx, &nfx, h->offset, h->size) < 0)
-				goto oom;
-		}
-		qsort(mov, nmov, sizeof(*mov), cmp_by_offset);
-		if (check_alignment(s, mov, nmov) < 0)
-			goto out;
-		for (size_t k = 0; k < nmov; k++) {
-			if (mov[k]->old != NEW_SECTION)
-				mov[k]->sh.offset = s->sh[mov[k]->old].offset;
-			if (contents(s, mov[k]) < 0)
-				goto out;
-		}
-		int r = place_all(s, mov, nmov, dirty == UINT64_MAX ? 0 : dirty, &fx, &nfx, &pos);
+		if (split_fixed_moving(s, w) < 0)
+			return -1;
+		int r = place_all(s, w->mov, w->nmov, w->dirty == UINT64_MAX ? 0 : w->dirty, &w->fx,
+				  &w->nfx, &w->pos);
 		if (r < 0)
-			goto out;
+			return -1;
 		if (r == 0 || pass)
-			break;
+			return 0;
 		trace(s->o->debug, s->path, "loads after the removed sections stay where they are");
 		s->nseg = 0;
 	}
-	account(s, p, mov, nmov, sht_len);
+}
+
+/* The new table's place, and where the file ends. */
+static void place_table(struct strip *s, struct layout_work *w)
+{
 	for (size_t j = 0; j < s->nseg; j++)
-		nmoved += s->seg[j].delta != 0;
-	for (size_t i = 0; i < nfx; i++)
-		if (fx[i].end > fixed_end)
-			fixed_end = fx[i].end;
-	if (dirty == UINT64_MAX)
-		pos = fixed_end;
-	s->shoff = place(fx, nfx, pos, sht_len, sht_align(s->cls));
-	end = s->shoff + sht_len;
-	if (end < fixed_end)
-		end = fixed_end;
-	/* Phase 1 is needed when a final place overlaps a byte the old
-	 * table (or anything else still live) uses. */
+		w->nmoved += s->seg[j].delta != 0;
+	for (size_t i = 0; i < w->nfx; i++)
+		if (w->fx[i].end > w->fixed_end)
+			w->fixed_end = w->fx[i].end;
+	if (w->dirty == UINT64_MAX)
+		w->pos = w->fixed_end;
+	s->shoff = place(w->fx, w->nfx, w->pos, w->sht_len, sht_align(s->cls));
+	w->end = s->shoff + w->sht_len;
+	if (w->end < w->fixed_end)
+		w->end = w->fixed_end;
+}
+
+/* Phase 1 is needed when a final place overlaps a byte the old table (or
+ * anything else still live) uses. */
+static int decide_phases(struct strip *s, struct layout_work *w)
+{
+	struct extent *live = NULL;
+	size_t nlive = 0;
+
 	for (size_t i = 1; i < s->shnum; i++)
 		if (has_bytes(&s->sh[i]) && add_extent(&live, &nlive, s->sh[i].offset, s->sh[i].size) < 0)
 			goto oom;
-	if (add_extent(&live, &nlive, s->eh.shoff, s->shnum * shs) < 0)
+	if (add_extent(&live, &nlive, s->eh.shoff, s->shnum * shdr_size(s->cls)) < 0)
 		goto oom;
-	bool two_phase = nmoved || overlaps(live, nlive, s->shoff, sht_len);
-	for (size_t k = 0; k < nmov && !two_phase; k++)
-		two_phase = has_bytes(&mov[k]->sh)
-			    && overlaps(live, nlive, mov[k]->sh.offset, mov[k]->sh.size);
-	uint64_t now = s->size > p->grow_to ? s->size : p->grow_to, top = end > now ? end : now;
-	if (two_phase) {
-		pos = align_up(top, 64);
-		for (size_t k = 0; k < nmov; k++) {
-			struct sec *c = mov[k];
-			if (!nmoved && stays_put(s, mov, nmov, c, sht_len)) {
-				c->once = true;
-				c->tail_off = s->sh[c->old].offset;
-				continue;
-			}
-			c->tail_off = align_up(pos, align_of(&c->sh));
-			pos = c->tail_off + (has_bytes(&c->sh) ? c->sh.size : 0);
+	w->two_phase = w->nmoved || overlaps(live, nlive, s->shoff, w->sht_len);
+	for (size_t k = 0; k < w->nmov && !w->two_phase; k++)
+		w->two_phase = has_bytes(&w->mov[k]->sh)
+			       && overlaps(live, nlive, w->mov[k]->sh.offset, w->mov[k]->sh.size);
+	free(live);
+	return 0;
+oom:
+	free(live);
+	return error(s->path, "out of memory");
+}
+
+/* The phase-1 copies past `top`, the end of everything now; returns the
+ * new end of the file. */
+static uint64_t place_copies(struct strip *s, struct layout_work *w, uint64_t top)
+{
+	uint64_t pos = align_up(top, 64);
+
+	for (size_t k = 0; k < w->nmov; k++) {
+		struct sec *c = w->mov[k];
+		if (!w->nmoved && stays_put(s, w->mov, w->nmov, c, w->sht_len)) {
+			c->once = true;
+			c->tail_off = s->sh[c->old].offset;
+			continue;
 		}
-		s->tail_shoff = align_up(pos, sht_align(s->cls));
-		s->mid_shoff = s->tail_shoff + sht_len;
-		top = nmoved ? s->mid_shoff + sht_len : s->tail_shoff + sht_len;
+		c->tail_off = align_up(pos, align_of(&c->sh));
+		pos = c->tail_off + (has_bytes(&c->sh) ? c->sh.size : 0);
 	}
+	s->tail_shoff = align_up(pos, sht_align(s->cls));
+	s->mid_shoff = s->tail_shoff + w->sht_len;
+	return w->nmoved ? s->mid_shoff + w->sht_len : s->tail_shoff + w->sht_len;
+}
+
+/* The writes, stage by stage, in the order strip/strip.h explains. */
+static int plan_stages(struct strip *s, struct plan *p, const struct layout_work *w)
+{
+	if (w->two_phase && plan_stage(s, p, TAIL, "strip, phase 1") < 0)
+		return -1;
+	if (w->nmoved && plan_stage(s, p, MID, "strip, phase 2") < 0)
+		return -1;
+	return plan_stage(s, p, FINAL, !w->two_phase ? "strip" : w->nmoved ? "strip, phase 3"
+			  : "strip, phase 2");
+}
+
+int strip_layout(struct strip *s, struct plan *p)
+{
+	struct layout_work w = { .dirty = first_freed(s), .sht_len = s->nout * shdr_size(s->cls) };
+	int rc = -1;
+
+	w.mov = calloc(s->nout, sizeof(*w.mov));
+	s->seg = calloc(s->phnum ? s->phnum : 1, sizeof(*s->seg));
+	if (!w.mov || !s->seg) {
+		free(w.mov);
+		return error(s->path, "out of memory");
+	}
+	find_candidates(s, w.dirty);
+	if (place_moving(s, &w) < 0)
+		goto out;
+	account(s, p, w.mov, w.nmov, w.sht_len);
+	place_table(s, &w);
+	if (decide_phases(s, &w) < 0)
+		goto out;
+	uint64_t now = s->size > p->grow_to ? s->size : p->grow_to, top = w.end > now ? w.end : now;
+	if (w.two_phase)
+		top = place_copies(s, &w, top);
 	if (top > now)
 		p->grow_to = top;
 	trace(s->o->debug, s->path, "%zu of %zu sections kept, %zu move, %zu loadable segment%s move; "
-	      "from 0x%llx the file ends at 0x%llx (was 0x%llx)%s", s->nout, s->shnum, nmov, nmoved,
-	      nmoved == 1 ? "" : "s", (unsigned long long)(dirty == UINT64_MAX ? fixed_end : dirty),
-	      (unsigned long long)end, (unsigned long long)now,
-	      two_phase ? ", via copies past the end" : "");
-	if (two_phase && plan_stage(s, p, TAIL, "strip, phase 1") < 0)
+	      "from 0x%llx the file ends at 0x%llx (was 0x%llx)%s", s->nout, s->shnum, w.nmov,
+	      w.nmoved, w.nmoved == 1 ? "" : "s",
+	      (unsigned long long)(w.dirty == UINT64_MAX ? w.fixed_end : w.dirty),
+	      (unsigned long long)w.end, (unsigned long long)now,
+	      w.two_phase ? ", via copies past the end" : "");
+	if (plan_stages(s, p, &w) < 0)
 		goto out;
-	if (nmoved && plan_stage(s, p, MID, "strip, phase 2") < 0)
-		goto out;
-	if (plan_stage(s, p, FINAL, !two_phase ? "strip" : nmoved ? "strip, phase 3"
-			: "strip, phase 2") < 0)
-		goto out;
-	if (end < top)
-		p->truncate_to = end;
+	if (w.end < top)
+		p->truncate_to = w.end;
 	rc = 0;
-	goto out;
-oom:
-	error(s->path, "out of memory");
 out:
-	free(fx);
-	free(live);
-	free(mov);
+	free(w.fx);
+	free(w.mov);
 	return rc;
 }
