@@ -32,20 +32,26 @@ xfail() {
 	echo "not ok $_tap_n - $1 # TODO $2"
 }
 
+# crashed WHAT STATUS: true, with `why` set, when the run whose stderr is
+# in $SCRATCH/.err exited with STATUS 2 or more, or a sanitizer reported
+# (a sanitizer build exits 1 after its report).
+crashed() {
+	if [ "$2" -ge 2 ]; then
+		why="$1: exit status $2 (124 = hang, 153 = file size limit, 128+ = signal): $(head -c 2000 "$SCRATCH/.err")"
+		return 0
+	fi
+	if grep -q -e 'Sanitizer' -e 'runtime error:' -e 'BUG at' "$SCRATCH/.err"; then
+		why="$1: $(grep -m3 -e 'Sanitizer' -e 'runtime error:' -e 'BUG at' "$SCRATCH/.err")"
+		return 0
+	fi
+	return 1
+}
+
 # run OPTIONS...: one run on a scratch copy of $file; sets `why` on failure.
 run() {
 	cp "$file" "$SCRATCH/input" && chmod u+w "$SCRATCH/input"
 	$RUN "$ELFPATCH" "$@" "$SCRATCH/input" >/dev/null 2>"$SCRATCH/.err"
-	_st=$?
-	if [ "$_st" -ge 2 ]; then
-		why="elfpatch $* FILE: exit status $_st (124 = hang, 128+ = signal): $(head -c 2000 "$SCRATCH/.err")"
-		return 1
-	fi
-	# A sanitizer build exits 1 after its report: look for one.
-	if grep -q -e 'Sanitizer' -e 'runtime error:' -e 'BUG at' "$SCRATCH/.err"; then
-		why="elfpatch $* FILE: $(grep -m3 -e 'Sanitizer' -e 'runtime error:' -e 'BUG at' "$SCRATCH/.err")"
-		return 1
-	fi
+	crashed "elfpatch $* FILE" $? && return 1
 	if ! cmp -s "$file" "$SCRATCH/input"; then
 		why="elfpatch $* FILE changed the file"
 		return 1
@@ -71,14 +77,7 @@ for_real() {
 	(ulimit -f "$FSIZE_BLOCKS" && exec $RUN "$ELFPATCH" "$@" "$SCRATCH/input") \
 		>/dev/null 2>"$SCRATCH/.err"
 	_st=$?
-	if [ "$_st" -ge 2 ]; then
-		why="elfpatch $* FILE (for real): exit status $_st (124 = hang, 153 = file size limit, 128+ = signal): $(head -c 2000 "$SCRATCH/.err")"
-		return 1
-	fi
-	if grep -q -e 'Sanitizer' -e 'runtime error:' -e 'BUG at' "$SCRATCH/.err"; then
-		why="elfpatch $* FILE (for real): $(grep -m3 -e 'Sanitizer' -e 'runtime error:' -e 'BUG at' "$SCRATCH/.err")"
-		return 1
-	fi
+	crashed "elfpatch $* FILE (for real)" "$_st" && return 1
 	if [ "$_st" -ne 0 ] && ! cmp -s "$file" "$SCRATCH/input"; then
 		why="elfpatch $* FILE (for real) failed but changed the file"
 		return 1
