@@ -87,6 +87,12 @@ static const char usage_text[] =
 "      --compare STATIC DYNAMIC  sizes of two builds of a program and how many\n"
 "                              programs make dynamic linking pay off\n"
 "      --json                  --print-deps and --compare as JSON\n"
+"      --ldconfig              what the target's ldconfig -r SYSROOT does: the\n"
+"                              soname links and SYSROOT/etc/ld.so.cache, in the\n"
+"                              target's format and byte order (no FILE)\n"
+"      --no-links              with --ldconfig, create no links (ldconfig -X)\n"
+"      --no-cache              with --ldconfig, write no cache (ldconfig -N)\n"
+"      --print-cache           list SYSROOT/etc/ld.so.cache, like ldconfig -p\n"
 "\n"
 "How:\n"
 "      --output FILE           leave FILE... untouched, write the result to FILE\n"
@@ -112,7 +118,8 @@ enum opt_id {
 	O_PAGE_SIZE, O_NO_GROW, O_KEEP_NOTES, O_CHECK,
 	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
 	O_COMPRESS_DEBUG, O_DECOMPRESS_DEBUG, O_ONLY_KEEP_DEBUG, O_ADD_DEBUGLINK, O_REPORT, O_JSON,
-	O_PRINT_DEPS, O_TREE, O_ROOT, O_LIBRARY_PATH, O_INSTALL_MISSING, O_COMPARE
+	O_PRINT_DEPS, O_TREE, O_ROOT, O_LIBRARY_PATH, O_INSTALL_MISSING, O_COMPARE,
+	O_LDCONFIG, O_NO_LINKS, O_NO_CACHE, O_PRINT_CACHE
 };
 
 struct opt_spec {
@@ -172,6 +179,10 @@ static const struct opt_spec specs[] = {
 	{ "--print-deps", NULL, 0, O_PRINT_DEPS },
 	{ "--tree", NULL, 0, O_TREE },
 	{ "--root", NULL, 1, O_ROOT },
+	{ "--ldconfig", NULL, 0, O_LDCONFIG },
+	{ "--no-links", NULL, 0, O_NO_LINKS },
+	{ "--no-cache", NULL, 0, O_NO_CACHE },
+	{ "--print-cache", NULL, 0, O_PRINT_CACHE },
 	{ "--library-path", NULL, 1, O_LIBRARY_PATH },
 	{ "--install-missing", NULL, 1, O_INSTALL_MISSING },
 	{ "--compare", NULL, 2, O_COMPARE },
@@ -325,6 +336,10 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	case O_PRINT_DEPS: o->print_deps = true; break;
 	case O_TREE: o->tree = true; break;
 	case O_ROOT: o->root = v; break;
+	case O_LDCONFIG: o->ldconfig = true; break;
+	case O_NO_LINKS: o->ldconfig_no_links = true; break;
+	case O_NO_CACHE: o->ldconfig_no_cache = true; break;
+	case O_PRINT_CACHE: o->print_cache = true; break;
 	case O_LIBRARY_PATH: o->library_path = v; break;
 	case O_INSTALL_MISSING: o->install_missing = v; break;
 	case O_COMPARE:
@@ -349,6 +364,14 @@ static int keep_owned(struct options *o, char *owned)
 
 static int check_combination(const struct options *o)
 {
+	if ((o->ldconfig_no_links || o->ldconfig_no_cache) && !o->ldconfig)
+		return error(NULL, "--no-links and --no-cache need --ldconfig");
+	if (o->ldconfig || o->print_cache) {
+		if (o->n_files || (o->ldconfig && o->print_cache))
+			return error(NULL, "--ldconfig and --print-cache take no FILE "
+				     "and are used alone (with --root)");
+		return 0;
+	}
 	if (o->n_files == 0 && !o->compare_static)
 		return error(NULL, "no input file (try --help)");
 	if (o->output && o->n_files > 1)

@@ -10,6 +10,7 @@
 #include "core/diag.h"
 #include "core/options.h"
 #include "deps/deps.h"
+#include "deps/ldconfig.h"
 #include "edit/edits.h"
 #include "elf/dynamic.h"
 #include "elf/image.h"
@@ -94,6 +95,15 @@ int main(int argc, char **argv)
 	if (rc != 0) {
 		options_free(&o);
 		return rc > 0 ? EXIT_SUCCESS : 2;
+	}
+	if (o.ldconfig || o.print_cache) {
+		rc = o.ldconfig ? ldconfig_run(&o) : print_cache_run(&o);
+		options_free(&o);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			error(NULL, "write error on standard output");
+			return EXIT_FAILURE;
+		}
+		return rc;
 	}
 	if (deps_requested(&o)) {
 		rc = deps_run(&o, &hooks);

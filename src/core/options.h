@@ -63,6 +63,8 @@ struct options {
 	const char *library_path;     /* --library-path DIR:... */
 	const char *install_missing;  /* DIR inside SYSROOT */
 	const char *compare_static, *compare_dynamic;
+	/* The target's ldconfig (deps/ldconfig.c). */
+	bool ldconfig, ldconfig_no_links, ldconfig_no_cache, print_cache;
 
 	/* How. */
 	const char *output;

@@ -32,6 +32,9 @@ struct search {
 
 /* target.c */
 void ld_target_free(struct ld_target *t);
+/* The Debian multiarch tuple of ROOT: one whose library directory exists,
+ * preferring one whose loader ROOT holds; NULL when none does. */
+const char *ld_multiarch_of_root(const struct sysroot *r);
 int ld_target_init(struct ld_target *t, const struct elf_image *img, const struct sysroot *r);
 enum verdict ld_verify(const struct ld_target *t, const char *host, const char **why);
 

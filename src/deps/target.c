@@ -81,6 +81,28 @@ static char *fmt(const char *f, ...)
 	return s;
 }
 
+const char *ld_multiarch_of_root(const struct sysroot *r)
+{
+	const char *any = NULL;
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++) {
+		const struct machine_info *m = &machines[i];
+		char *la = fmt("/lib/%s", m->triplet), *lb = fmt("/usr/lib/%s", m->triplet);
+		char *rtld = sysroot_path(r, m->rtld);
+		bool dirs = la && lb && (is_dir(r, la) || is_dir(r, lb));
+		bool loader = rtld && stat(rtld, &st) == 0 && S_ISREG(st.st_mode);
+		free(la);
+		free(lb);
+		free(rtld);
+		if (dirs && loader)
+			return m->triplet;
+		if (dirs && !any)
+			any = m->triplet;
+	}
+	return any;
+}
+
 void ld_target_free(struct ld_target *t)
 {
 	free(t->lib);

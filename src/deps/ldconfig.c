@@ -1,0 +1,584 @@
+#include <config.h>
+
+#include "deps/ldconfig.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/diag.h"
+#include "deps/ldcache.h"
+#include "deps/ldconf.h"
+#include "deps/loader.h"
+
+/* One directory to scan, in ldconfig's order: ld.so.conf's, the trusted
+ * ones, then the glibc-hwcaps subdirectories found on the way. */
+struct scan_dir {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	int hwcaps;              /* subdirectory name index, -1 none */
+};
+
+/* A library of one directory (ldconfig.c search_dir(): struct dlib_entry). */
+struct dlib {
+	char *name, *soname;
+	int32_t flags;
+	bool is_link;
+};
+
+struct scan {
+	const struct options *o;
+	struct sysroot root;
+	struct scan_dir *dirs;
+	size_t n_dirs;
+	struct ldcache cache;
+	struct dlib *libs;
+	size_t n_libs;
+	int msb;                 /* of the first library read, -1 before */
+	int failed;
+};
+
+/* ldconfig's add_single_dir(): the first directory of each inode. */
+static int add_dir(struct scan *s, const char *path, int hwcaps)
+{
+	struct stat st;
+	char *host = sysroot_path(&s->root, path);
+
+	if (!host)
+		return error(NULL, "out of memory");
+	int rc = stat(host, &st);
+	free(host);
+	if (rc < 0 || !S_ISDIR(st.st_mode)) {
+		trace(s->o->debug, path, "no such directory");
+		return 0;
+	}
+	for (size_t i = 0; i < s->n_dirs; i++)
+		if (s->dirs[i].dev == st.st_dev && s->dirs[i].ino == st.st_ino)
+			return 0;
+	struct scan_dir *d = realloc(s->dirs, (s->n_dirs + 1) * sizeof(*d));
+	if (!d)
+		return error(NULL, "out of memory");
+	s->dirs = d;
+	d[s->n_dirs] = (struct scan_dir){ strdup(path), st.st_dev, st.st_ino, hwcaps };
+	if (!d[s->n_dirs].path)
+		return error(NULL, "out of memory");
+	s->n_dirs++;
+	return 0;
+}
+
+/* The trusted directories of Debian's glibc: its multiarch pair, then
+ * /lib and /usr/lib (upstream's slibdir and libdir).  The target is the
+ * multiarch tuple whose loader ROOT holds. */
+static int add_trusted_dirs(struct scan *s)
+{
+	const char *t = ld_multiarch_of_root(&s->root);
+	char a[64], b[64];
+
+	if (t) {
+		snprintf(a, sizeof(a), "/lib/%s", t);
+		snprintf(b, sizeof(b), "/usr/lib/%s", t);
+		trace(s->o->debug, s->root.given, "trusted directories of %s", t);
+		if (add_dir(s, a, -1) < 0 || add_dir(s, b, -1) < 0)
+			return -1;
+	}
+	return add_dir(s, "/lib", -1) < 0 || add_dir(s, "/usr/lib", -1) < 0 ? -1 : 0;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+/* sysdeps/unix/sysv/linux/{arm,aarch64,x86}/readelflib.c: the entry's
+ * flags from the library's ELF header. */
+static int32_t lib_flags(const struct elf_image *img)
+{
+	int32_t f = LDCACHE_FLAG_ELF_LIBC6;
+
+	switch (img->eh.machine) {
+	case EM_ARM:
+		if ((img->eh.flags & 0xff000000) == 0x05000000 && (img->eh.flags & 0x400))
+			return f | LDCACHE_FLAG_ARM_LIBHF;
+		if ((img->eh.flags & 0xff000000) == 0x05000000 && (img->eh.flags & 0x200))
+			return f | LDCACHE_FLAG_ARM_LIBSF;
+		return f;
+	case EM_AARCH64:
+		return img->cls.is64 ? f | LDCACHE_FLAG_AARCH64_LIB64 : f;
+	case EM_X86_64:
+		return f | (img->cls.is64 ? LDCACHE_FLAG_X8664_LIB64 : LDCACHE_FLAG_X8664_LIBX32);
+	case EM_PPC64:
+		return f | 0x0500;
+	case EM_S390:
+		return img->cls.is64 ? f | 0x0400 : f;
+	default:
+		return f;
+	}
+}
+
+/* The soname and flags of the ELF shared object at `host`: false when
+ * ldconfig leaves the file out (not ELF, no dynamic section). */
+static bool read_lib(const char *host, const char *name, char **soname, int32_t *flags,
+		     int *msb)
+{
+	unsigned char mag[SELFMAG];
+	int fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	ssize_t n = fd >= 0 ? read(fd, mag, sizeof(mag)) : -1;
+	struct dso d = { 0 };
+	bool ok = false;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)sizeof(mag) || memcmp(mag, ELFMAG, SELFMAG) != 0)
+		return false;
+	d.host = (char *)host;
+	if (dso_load(&d) == 0 && d.has_dyn) {
+		*soname = strdup(d.soname ? d.soname : name);
+		*flags = lib_flags(&d.img);
+		if (*msb < 0)
+			*msb = d.img.cls.msb;
+		ok = *soname != NULL;
+	}
+	if (d.mapped) {
+		dynamic_free(&d.dyn);
+		elf_image_close(&d.img);
+	}
+	free(d.needed);
+	free(d.deps);
+	free(d.vneed);
+	free(d.vdef);
+	return ok;
+}
+
+/* glibc's _dl_is_dso(). */
+static bool looks_like_library(const char *name)
+{
+	return (strncmp(name, "lib", 3) == 0 || strncmp(name, "ld-", 3) == 0)
+	       && strstr(name, ".so") != NULL;
+}
+
+/* A link keeps its own name in the cache only when it leads to the file
+ * named like its soname, or is the "libfoo.so" link of ld(1); any other
+ * link counts as the file it leads to (ldconfig.c search_dir()). */
+static bool still_link(const char *real, const char *soname)
+{
+	const char *base = strrchr(real, '/');
+	size_t len;
+
+	base = base ? base + 1 : real;
+	if (strcmp(base, soname) == 0)
+		return true;
+	len = strlen(base);
+	return len >= 3 && strcmp(base + len - 3, ".so") == 0 && strncmp(base, soname, len) == 0;
+}
+
+/* Per soname, a file before a link, else the newer name. */
+static int keep_lib(struct scan *s, char *name, char *soname, int32_t flags, bool is_link)
+{
+	for (size_t i = 0; i < s->n_libs; i++) {
+		struct dlib *l = &s->libs[i];
+		if (strcmp(l->soname, soname) != 0)
+			continue;
+		free(soname);
+		if ((!is_link && l->is_link)
+		    || (is_link == l->is_link && ldconf_libcmp(l->name, name) < 0)) {
+			free(l->name);
+			*l = (struct dlib){ name, l->soname, flags, is_link };
+		} else {
+			free(name);
+		}
+		return 0;
+	}
+	struct dlib *l = realloc(s->libs, (s->n_libs + 1) * sizeof(*l));
+	if (!l) {
+		free(name);
+		free(soname);
+		return error(NULL, "out of memory");
+	}
+	s->libs = l;
+	l[s->n_libs++] = (struct dlib){ name, soname, flags, is_link };
+	return 0;
+}
+
+static int add_hwcaps_dirs(struct scan *s, const char *dir);
+
+/* One directory entry: a library, or the glibc-hwcaps directory. */
+static int scan_entry(struct scan *s, const struct scan_dir *d, const char *host,
+		      const char *name)
+{
+	struct stat lst, st;
+	char *file = join(host, name), *soname = NULL, *real = NULL, *own = NULL;
+	int32_t flags = 0;
+	int rc = 0;
+
+	if (!file)
+		return error(NULL, "out of memory");
+	if (lstat(file, &lst) < 0 || stat(file, &st) < 0)
+		goto out;
+	if (S_ISDIR(st.st_mode) && d->hwcaps < 0 && strcmp(name, "glibc-hwcaps") == 0) {
+		char *sub = join(d->path, name);
+		rc = sub ? add_hwcaps_dirs(s, sub) : error(NULL, "out of memory");
+		free(sub);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || !looks_like_library(name) || strstr(name, ".#prelink#"))
+		goto out;
+	if (!read_lib(file, name, &soname, &flags, &s->msb))
+		goto out;
+	bool is_link = S_ISLNK(lst.st_mode);
+	if (is_link) {
+		char *target = join(d->path, name);
+		real = target ? sysroot_path(&s->root, target) : NULL;
+		free(target);
+		if (!real) {
+			free(soname);
+			rc = error(NULL, "out of memory");
+			goto out;
+		}
+		is_link = still_link(real, soname);
+	}
+	if (is_link) {
+		free(soname);
+		soname = strdup(name);
+	}
+	own = strdup(name);
+	if (!own || !soname) {
+		free(own);
+		free(soname);
+		rc = error(NULL, "out of memory");
+		goto out;
+	}
+	rc = keep_lib(s, own, soname, flags, is_link);
+out:
+	free(real);
+	free(file);
+	return rc;
+}
+
+/* ldconfig.c add_glibc_hwcaps_subdirectories(): every subdirectory is
+ * scanned after the other directories; its name enters the string table
+ * even when it holds no library. */
+static int add_hwcaps_dirs(struct scan *s, const char *dir)
+{
+	char *host = sysroot_path(&s->root, dir);
+	DIR *dp = host ? opendir(host) : NULL;
+	struct dirent *de;
+	int rc = host ? 0 : error(NULL, "out of memory");
+
+	while (dp && rc == 0 && (de = readdir(dp)) != NULL) {
+		struct stat st;
+		char *h = NULL, *t = NULL;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (!(h = join(host, de->d_name)) || !(t = join(dir, de->d_name))) {
+			rc = error(NULL, "out of memory");
+		} else if (stat(h, &st) == 0 && S_ISDIR(st.st_mode)) {
+			int idx = ldcache_hwcaps_index(&s->cache, de->d_name);
+			rc = idx < 0 ? -1 : add_dir(s, t, idx);
+		}
+		free(h);
+		free(t);
+	}
+	if (dp)
+		closedir(dp);
+	free(host);
+	return rc;
+}
+
+/* ldconfig.c create_links(): DIR/SONAME -> NAME unless it already leads
+ * to the same file; a file that is not a link is never replaced. */
+static int make_link(struct scan *s, const char *host, const struct dlib *l)
+{
+	struct stat lib, so, lso;
+	char *fl = join(host, l->name), *fs = join(host, l->soname);
+	int rc = 0;
+
+	if (!fl || !fs) {
+		rc = error(NULL, "out of memory");
+		goto out;
+	}
+	bool exists = stat(fs, &so) == 0, is_link = lstat(fs, &lso) == 0 && S_ISLNK(lso.st_mode);
+	if (exists && stat(fl, &lib) == 0 && lib.st_dev == so.st_dev && lib.st_ino == so.st_ino)
+		goto out;
+	if (lstat(fs, &lso) == 0 && !is_link) {
+		warning(fs, "not a symbolic link: left alone");
+		goto out;
+	}
+	trace(s->o->debug, fs, "link to %s", l->name);
+	if (s->o->dry_run || s->o->ldconfig_no_links)
+		goto out;
+	if (is_link && unlink(fs) < 0) {
+		rc = error(fs, "cannot remove the old link: %s", strerror(errno));
+		goto out;
+	}
+	if (symlink(l->name, fs) < 0)
+		rc = error(fs, "cannot create the link: %s", strerror(errno));
+out:
+	free(fl);
+	free(fs);
+	return rc;
+}
+
+static int scan_one(struct scan *s, size_t i)
+{
+	const struct scan_dir d = s->dirs[i];
+	char *host = sysroot_path(&s->root, d.path);
+	DIR *dp = host ? opendir(host) : NULL;
+	struct dirent *de;
+	int rc = host ? 0 : error(NULL, "out of memory");
+
+	trace(s->o->debug, d.path, "scanning%s", d.hwcaps >= 0 ? " (glibc-hwcaps)" : "");
+	while (dp && rc == 0 && (de = readdir(dp)) != NULL)
+		rc = scan_entry(s, &d, host, de->d_name);
+	if (dp)
+		closedir(dp);
+	/* ldconfig walks its list newest first; only equal sonames of
+	 * different directories keep an order in the cache. */
+	for (size_t j = s->n_libs; rc == 0 && j-- > 0;) {
+		const struct dlib *l = &s->libs[j];
+		const char *file = d.hwcaps >= 0 ? l->name : l->soname;
+		char *path = join(d.path, file);
+		if (d.hwcaps < 0 && !l->is_link && make_link(s, host, l) < 0)
+			s->failed++;
+		rc = path ? ldcache_add(&s->cache, l->soname, path, l->flags, d.hwcaps, 0)
+			  : error(NULL, "out of memory");
+		free(path);
+	}
+	for (size_t j = 0; j < s->n_libs; j++) {
+		free(s->libs[j].name);
+		free(s->libs[j].soname);
+	}
+	s->n_libs = 0;
+	free(host);
+	return rc;
+}
+
+/* The whole of a regular file (at most 1 GiB); -1 with errno set. */
+static int read_whole_file(const char *path, char **buf, size_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t got = 0;
+
+	*buf = NULL;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 30)) {
+		int e = errno;
+		if (e == 0 || !S_ISREG(st.st_mode))
+			e = EINVAL;
+		else if (st.st_size > (1 << 30))
+			e = EFBIG;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	while (*buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
+		if (n <= 0) {
+			if (n == 0)
+				break;
+			if (errno == EINTR)
+				continue;
+			free(*buf);
+			*buf = NULL;
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!*buf)
+		return -1;
+	*size = got;
+	return 0;
+}
+
+/* The generator string the target's ldconfig writes is its libc's
+ * banner: "ldconfig " PKGVERSION RELEASE " release version " VERSION,
+ * where libc.so.6 says "GNU C Library " the same ".".  Also the target's
+ * byte order. */
+static char *generator_of(struct scan *s)
+{
+	const char *env = getenv("ELFPATCH_LDCONFIG_GENERATOR"), *key = "GNU C Library ";
+	char *res = NULL;
+
+	if (env && *env)
+		return strdup(env);
+	for (size_t i = 0; i < s->cache.n && !res; i++) {
+		if (strcmp(s->cache.ent[i].soname, "libc.so.6") != 0 || s->cache.ent[i].hwcaps >= 0)
+			continue;
+		char *host = sysroot_path(&s->root, s->cache.ent[i].path), *buf = NULL;
+		size_t size = 0;
+		if (host && read_whole_file(host, &buf, &size) == 0) {
+			if (size > EI_DATA && memcmp(buf, ELFMAG, SELFMAG) == 0)
+				s->msb = buf[EI_DATA] == ELFDATA2MSB;
+			const char *b = memmem(buf, size, key, strlen(key));
+			const char *e = b ? memchr(b, '\n', size - (size_t)(b - buf)) : NULL;
+			if (e && e[-1] == '.')
+				e--;
+			if (e && asprintf(&res, "ldconfig %.*s", (int)(e - b - strlen(key)),
+					  b + strlen(key)) < 0)
+				res = NULL;
+			if (res)
+				trace(s->o->debug, host, "generator: %s", res);
+		}
+		free(buf);
+		free(host);
+	}
+	if (!res && asprintf(&res, "elfpatch %s", PACKAGE_VERSION) < 0)
+		return NULL;
+	return res;
+}
+
+/* ldconfig's cache name and the rules of --output: a link is followed
+ * (inside ROOT), never replaced; nothing but a regular file is. */
+static int write_cache(struct scan *s, const unsigned char *bytes, size_t size)
+{
+	char *path = sysroot_path(&s->root, "/etc/ld.so.cache"), *tmp = NULL;
+	struct stat st;
+	int fd = -1, rc = -1;
+	bool made = false;
+
+	if (!path || asprintf(&tmp, "%s.elfpatch-XXXXXX", path) < 0) {
+		tmp = NULL;
+		error(NULL, "out of memory");
+		goto out;
+	}
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		error(path, "not a regular file: left alone");
+		goto out;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		error(tmp, "cannot create: %s", strerror(errno));
+		goto out;
+	}
+	made = true;
+	for (size_t done = 0; done < size;) {
+		ssize_t n = write(fd, bytes + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			error(tmp, "cannot write: %s", strerror(n < 0 ? errno : ENOSPC));
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		error(tmp, "cannot write: %s", strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	/* Whatever took the cache's place meanwhile is not replaced. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		error(path, "replaced by something other than a regular file: left alone");
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		error(path, "cannot rename the temporary file into place: %s", strerror(errno));
+		goto out;
+	}
+	trace(s->o->debug, path, "written: %zu entries, %zu bytes", s->cache.n, size);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && made)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static void scan_free(struct scan *s)
+{
+	for (size_t i = 0; i < s->n_dirs; i++)
+		free(s->dirs[i].path);
+	free(s->dirs);
+	free(s->libs);
+	ldcache_free(&s->cache);
+	sysroot_free(&s->root);
+}
+
+static int scan_root(struct scan *s)
+{
+	struct ldconf conf = { 0 };
+	int rc = ldconf_load(&conf, &s->root, s->o->debug);
+
+	for (size_t i = 0; rc == 0 && i < conf.n; i++)
+		rc = add_dir(s, conf.dirs[i].path, -1);
+	ldconf_free(&conf);
+	if (rc == 0)
+		rc = add_trusted_dirs(s);
+	/* scan_one() may append glibc-hwcaps subdirectories. */
+	for (size_t i = 0; rc == 0 && i < s->n_dirs; i++)
+		rc = scan_one(s, i);
+	return rc;
+}
+
+int ldconfig_run(const struct options *o)
+{
+	struct scan s = { .o = o, .msb = -1 };
+	unsigned char *bytes = NULL;
+	size_t size = 0;
+	int rc = EXIT_FAILURE;
+
+	if (sysroot_init(&s.root, o->root) < 0)
+		return EXIT_FAILURE;
+	if (scan_root(&s) < 0 || !(s.cache.generator = generator_of(&s)))
+		goto out;
+	s.cache.msb = s.msb > 0;
+	if (!o->ldconfig_no_cache && !o->dry_run) {
+		if (!(bytes = ldcache_encode(&s.cache, &size)) || write_cache(&s, bytes, size) < 0)
+			goto out;
+	}
+	rc = s.failed ? EXIT_FAILURE : EXIT_SUCCESS;
+out:
+	free(bytes);
+	scan_free(&s);
+	return rc;
+}
+
+int print_cache_run(const struct options *o)
+{
+	struct sysroot r;
+	struct ldcache c = { 0 };
+	char *path = NULL, *buf = NULL;
+	const char *why = NULL;
+	size_t size = 0;
+	int rc = EXIT_FAILURE;
+
+	if (sysroot_init(&r, o->root) < 0)
+		return EXIT_FAILURE;
+	if (!(path = sysroot_path(&r, "/etc/ld.so.cache"))) {
+		error(NULL, "out of memory");
+		goto out;
+	}
+	if (read_whole_file(path, &buf, &size) < 0) {
+		error(path, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	if (ldcache_decode(&c, (unsigned char *)buf, size, &why) < 0) {
+		if (why)
+			error(path, "%s", why);
+		goto out;
+	}
+	ldcache_print(&c, "/etc/ld.so.cache", stdout);
+	rc = EXIT_SUCCESS;
+out:
+	ldcache_free(&c);
+	free(buf);
+	free(path);
+	sysroot_free(&r);
+	return rc;
+}
