@@ -41,6 +41,7 @@ struct scan {
 	struct dlib *libs;
 	size_t n_libs;
 	int msb;                 /* of the first library read, -1 before */
+	const char *triplet;     /* Debian multiarch tuple, NULL none */
 	int failed;
 };
 
@@ -77,7 +78,7 @@ static int add_dir(struct scan *s, const char *path, int hwcaps)
  * multiarch tuple whose loader ROOT holds. */
 static int add_trusted_dirs(struct scan *s)
 {
-	const char *t = ld_multiarch_of_root(&s->root);
+	const char *t = s->triplet = ld_multiarch_of_root(&s->root);
 	char a[64], b[64];
 
 	if (t) {
@@ -99,36 +100,56 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
-/* sysdeps/unix/sysv/linux/{arm,aarch64,x86}/readelflib.c: the entry's
- * flags from the library's ELF header. */
-static int32_t lib_flags(const struct elf_image *img)
-{
-	int32_t f = LDCACHE_FLAG_ELF_LIBC6;
+/* Which readelflib.c the target's ldconfig was built with. */
+enum family { FAMILY_OTHER, FAMILY_ARM, FAMILY_X86 };
 
-	switch (img->eh.machine) {
-	case EM_ARM:
-		if ((img->eh.flags & 0xff000000) == 0x05000000 && (img->eh.flags & 0x400))
-			return f | LDCACHE_FLAG_ARM_LIBHF;
-		if ((img->eh.flags & 0xff000000) == 0x05000000 && (img->eh.flags & 0x200))
-			return f | LDCACHE_FLAG_ARM_LIBSF;
-		return f;
-	case EM_AARCH64:
-		return img->cls.is64 ? f | LDCACHE_FLAG_AARCH64_LIB64 : f;
-	case EM_X86_64:
-		return f | (img->cls.is64 ? LDCACHE_FLAG_X8664_LIB64 : LDCACHE_FLAG_X8664_LIBX32);
-	case EM_PPC64:
-		return f | 0x0500;
-	case EM_S390:
-		return img->cls.is64 ? f | 0x0400 : f;
-	default:
-		return f;
-	}
+static enum family family_of(const char *triplet, uint16_t machine)
+{
+	if (triplet)
+		return strncmp(triplet, "arm", 3) == 0 || strncmp(triplet, "aarch64", 7) == 0
+		       ? FAMILY_ARM
+		       : strncmp(triplet, "x86_64", 6) == 0 || strncmp(triplet, "i386", 4) == 0
+		       ? FAMILY_X86 : FAMILY_OTHER;
+	/* No multiarch directory: the library's own machine tells. */
+	return machine == EM_ARM || machine == EM_AARCH64 ? FAMILY_ARM
+	       : machine == EM_X86_64 || machine == EM_386 ? FAMILY_X86 : FAMILY_OTHER;
+}
+
+/* elf/readelflib.c: FLAG_ELF, or libc6 for a library that needs libc.so.6
+ * or libm.so.6 (ldconfig's known_libs). */
+static int32_t generic_flags(const struct dso *d)
+{
+	for (size_t i = 0; i < d->n_needed; i++)
+		if (strcmp(d->needed[i], "libc.so.6") == 0 || strcmp(d->needed[i], "libm.so.6") == 0)
+			return LDCACHE_FLAG_ELF_LIBC6;
+	return 0x0001;
+}
+
+/* sysdeps/unix/sysv/linux/{arm,aarch64,x86}/readelflib.c: the entry's
+ * flags; -1 when the target's ldconfig leaves the file out ("is for
+ * unknown machine").  ARM's looks at the class and float ABI only. */
+static int32_t lib_flags(const struct dso *d, enum family f)
+{
+	const struct xehdr *eh = &d->img.eh;
+	int32_t libc6 = LDCACHE_FLAG_ELF_LIBC6;
+
+	if (f == FAMILY_ARM && d->img.cls.is64)
+		return libc6 | LDCACHE_FLAG_AARCH64_LIB64;
+	if (f == FAMILY_ARM && (eh->flags & 0xff000000) == 0x05000000)
+		return eh->flags & 0x400 ? libc6 | LDCACHE_FLAG_ARM_LIBHF
+		       : eh->flags & 0x200 ? libc6 | LDCACHE_FLAG_ARM_LIBSF : libc6;
+	if (f == FAMILY_X86 && eh->machine == EM_X86_64)
+		return libc6 | (d->img.cls.is64 ? LDCACHE_FLAG_X8664_LIB64
+				: LDCACHE_FLAG_X8664_LIBX32);
+	if (f == FAMILY_X86 && (eh->machine != EM_386 || d->img.cls.is64))
+		return -1;
+	return generic_flags(d);
 }
 
 /* The soname and flags of the ELF shared object at `host`: false when
  * ldconfig leaves the file out (not ELF, no dynamic section). */
-static bool read_lib(const char *host, const char *name, char **soname, int32_t *flags,
-		     int *msb)
+static bool read_lib(const char *host, const char *name, const char *triplet, char **soname,
+		     int32_t *flags, int *msb)
 {
 	unsigned char mag[SELFMAG];
 	int fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -141,9 +162,9 @@ static bool read_lib(const char *host, const char *name, char **soname, int32_t 
 	if (n != (ssize_t)sizeof(mag) || memcmp(mag, ELFMAG, SELFMAG) != 0)
 		return false;
 	d.host = (char *)host;
-	if (dso_load(&d) == 0 && d.has_dyn) {
+	if (dso_load(&d) == 0 && d.has_dyn
+	    && (*flags = lib_flags(&d, family_of(triplet, d.img.eh.machine))) >= 0) {
 		*soname = strdup(d.soname ? d.soname : name);
-		*flags = lib_flags(&d.img);
 		if (*msb < 0)
 			*msb = d.img.cls.msb;
 		ok = *soname != NULL;
@@ -166,19 +187,17 @@ static bool looks_like_library(const char *name)
 	       && strstr(name, ".so") != NULL;
 }
 
-/* A link keeps its own name in the cache only when it leads to the file
- * named like its soname, or is the "libfoo.so" link of ld(1); any other
- * link counts as the file it leads to (ldconfig.c search_dir()). */
-static bool still_link(const char *real, const char *soname)
+/* A link keeps its own name in the cache only when that name is the
+ * soname of what it leads to, or is the "libfoo.so" link of ld(1) to it;
+ * any other link counts as a file (ldconfig.c search_dir(), which
+ * compares the link's own name, not its target's). */
+static bool still_link(const char *name, const char *soname)
 {
-	const char *base = strrchr(real, '/');
-	size_t len;
+	size_t len = strlen(name);
 
-	base = base ? base + 1 : real;
-	if (strcmp(base, soname) == 0)
+	if (strcmp(name, soname) == 0)
 		return true;
-	len = strlen(base);
-	return len >= 3 && strcmp(base + len - 3, ".so") == 0 && strncmp(base, soname, len) == 0;
+	return len >= 3 && strcmp(name + len - 3, ".so") == 0 && strncmp(name, soname, len) == 0;
 }
 
 /* Per soname, a file before a link, else the newer name. */
@@ -216,7 +235,7 @@ static int scan_entry(struct scan *s, const struct scan_dir *d, const char *host
 		      const char *name)
 {
 	struct stat lst, st;
-	char *file = join(host, name), *soname = NULL, *real = NULL, *own = NULL;
+	char *file = join(host, name), *soname = NULL, *own = NULL;
 	int32_t flags = 0;
 	int rc = 0;
 
@@ -232,20 +251,9 @@ static int scan_entry(struct scan *s, const struct scan_dir *d, const char *host
 	}
 	if (!S_ISREG(st.st_mode) || !looks_like_library(name) || strstr(name, ".#prelink#"))
 		goto out;
-	if (!read_lib(file, name, &soname, &flags, &s->msb))
+	if (!read_lib(file, name, s->triplet, &soname, &flags, &s->msb))
 		goto out;
-	bool is_link = S_ISLNK(lst.st_mode);
-	if (is_link) {
-		char *target = join(d->path, name);
-		real = target ? sysroot_path(&s->root, target) : NULL;
-		free(target);
-		if (!real) {
-			free(soname);
-			rc = error(NULL, "out of memory");
-			goto out;
-		}
-		is_link = still_link(real, soname);
-	}
+	bool is_link = S_ISLNK(lst.st_mode) && still_link(name, soname);
 	if (is_link) {
 		free(soname);
 		soname = strdup(name);
@@ -259,7 +267,6 @@ static int scan_entry(struct scan *s, const struct scan_dir *d, const char *host
 	}
 	rc = keep_lib(s, own, soname, flags, is_link);
 out:
-	free(real);
 	free(file);
 	return rc;
 }
@@ -440,6 +447,19 @@ static char *generator_of(struct scan *s)
 	return res;
 }
 
+/* ROOT/etc/ld.so.cache is a link that leads nowhere (`path`, where it
+ * leads, does not exist): its name was never checked by anyone. */
+static bool dangling(struct scan *s, const char *path)
+{
+	char *etc = sysroot_path(&s->root, "/etc"), *raw = etc ? join(etc, "ld.so.cache") : NULL;
+	struct stat st;
+	bool res = !raw || (lstat(raw, &st) == 0 && S_ISLNK(st.st_mode) && lstat(path, &st) < 0);
+
+	free(etc);
+	free(raw);
+	return res;
+}
+
 /* ldconfig's cache name and the rules of --output: a link is followed
  * (inside ROOT), never replaced; nothing but a regular file is. */
 static int write_cache(struct scan *s, const unsigned char *bytes, size_t size)
@@ -454,7 +474,7 @@ static int write_cache(struct scan *s, const unsigned char *bytes, size_t size)
 		error(NULL, "out of memory");
 		goto out;
 	}
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (dangling(s, path) || (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
 		error(path, "not a regular file: left alone");
 		goto out;
 	}
