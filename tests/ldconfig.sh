@@ -176,6 +176,25 @@ for t in armhf aarch64 x86_64; do
 		"	libconf.so.1 => not found" "$(trace "$ref")"
 done
 
+# ---- --print-deps follows the cache ---------------------------------------
+r=$SCRATCH/fx-armhf-ours
+if [ -f "$r/etc/ld.so.cache" ]; then
+	# The cache names /opt/conf/lib; ld.so.conf no longer does.
+	: >"$r/etc/ld.so.conf.d/deps.conf"
+	out=$("$ELFPATCH" --debug --print-deps --root "$r" "$r/usr/bin/prog" 2>&1)
+	case $out in
+	*"search cache=/etc/ld.so.cache"*"libconf.so.1 => /opt/conf/lib/libconf.so.1"*)
+		pass "--print-deps finds libconf.so.1 through the cache, and --debug says so" ;;
+	*)	fail "--print-deps finds libconf.so.1 through the cache, and --debug says so" "$out" ;;
+	esac
+	rm "$r/etc/ld.so.cache"
+	out=$("$ELFPATCH" --print-deps --root "$r" "$r/usr/bin/prog" 2>&1)
+	case $out in
+	*"libconf.so.1 => not found"*) pass "... and without the cache, not" ;;
+	*)	fail "... and without the cache, not" "$out" ;;
+	esac
+fi
+
 # ---- bad input -------------------------------------------------------------
 bad=$SCRATCH/bad
 mkdir -p "$bad/etc"

@@ -63,6 +63,13 @@ unsigned char *ldcache_encode(struct ldcache *c, size_t *size);
 /* Reads a cache file's bytes; -1 with `why` set when it is malformed. */
 int ldcache_decode(struct ldcache *c, const unsigned char *p, size_t size, const char **why);
 
+/* The whole of a regular file (at most 1 GiB); -1 with errno set. */
+int ldcache_read_file(const char *path, char **buf, size_t *size);
+
+/* Reads and decodes the cache at host path `path`: 0; 1 when there is
+ * none; -1 when it cannot be read or is malformed (error printed). */
+int ldcache_load(struct ldcache *c, const char *path);
+
 /* ldconfig -p's listing. */
 void ldcache_print(const struct ldcache *c, const char *name, FILE *out);
 

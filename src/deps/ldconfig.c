@@ -369,47 +369,6 @@ static int scan_one(struct scan *s, size_t i)
 	return rc;
 }
 
-/* The whole of a regular file (at most 1 GiB); -1 with errno set. */
-static int read_whole_file(const char *path, char **buf, size_t *size)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t got = 0;
-
-	*buf = NULL;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 30)) {
-		int e = errno;
-		if (e == 0 || !S_ISREG(st.st_mode))
-			e = EINVAL;
-		else if (st.st_size > (1 << 30))
-			e = EFBIG;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	*buf = malloc((size_t)st.st_size + 1);
-	while (*buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
-		if (n <= 0) {
-			if (n == 0)
-				break;
-			if (errno == EINTR)
-				continue;
-			free(*buf);
-			*buf = NULL;
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!*buf)
-		return -1;
-	*size = got;
-	return 0;
-}
-
 /* The generator string the target's ldconfig writes is its libc's
  * banner: "ldconfig " PKGVERSION RELEASE " release version " VERSION,
  * where libc.so.6 says "GNU C Library " the same ".".  Also the target's
@@ -426,7 +385,7 @@ static char *generator_of(struct scan *s)
 			continue;
 		char *host = sysroot_path(&s->root, s->cache.ent[i].path), *buf = NULL;
 		size_t size = 0;
-		if (host && read_whole_file(host, &buf, &size) == 0) {
+		if (host && ldcache_read_file(host, &buf, &size) == 0) {
 			if (size > EI_DATA && memcmp(buf, ELFMAG, SELFMAG) == 0)
 				s->msb = buf[EI_DATA] == ELFDATA2MSB;
 			const char *b = memmem(buf, size, key, strlen(key));
@@ -573,9 +532,7 @@ int print_cache_run(const struct options *o)
 {
 	struct sysroot r;
 	struct ldcache c = { 0 };
-	char *path = NULL, *buf = NULL;
-	const char *why = NULL;
-	size_t size = 0;
+	char *path = NULL;
 	int rc = EXIT_FAILURE;
 
 	if (sysroot_init(&r, o->root) < 0)
@@ -584,20 +541,15 @@ int print_cache_run(const struct options *o)
 		error(NULL, "out of memory");
 		goto out;
 	}
-	if (read_whole_file(path, &buf, &size) < 0) {
-		error(path, "cannot read: %s", strerror(errno));
+	int st = ldcache_load(&c, path);
+	if (st > 0)
+		error(path, "cannot read: %s", strerror(ENOENT));
+	if (st != 0)
 		goto out;
-	}
-	if (ldcache_decode(&c, (unsigned char *)buf, size, &why) < 0) {
-		if (why)
-			error(path, "%s", why);
-		goto out;
-	}
 	ldcache_print(&c, "/etc/ld.so.cache", stdout);
 	rc = EXIT_SUCCESS;
 out:
 	ldcache_free(&c);
-	free(buf);
 	free(path);
 	sysroot_free(&r);
 	return rc;

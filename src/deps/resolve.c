@@ -26,6 +26,7 @@ int ld_env_init(struct ld_env *env, const struct options *o)
 void ld_env_free(struct ld_env *env)
 {
 	ldconf_free(&env->conf);
+	ldcache_free(&env->cache);
 	sysroot_free(&env->root);
 }
 

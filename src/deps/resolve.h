@@ -39,6 +39,7 @@
 #include <sys/types.h>
 
 #include "core/options.h"
+#include "deps/ldcache.h"
 #include "deps/ldconf.h"
 #include "deps/sysroot.h"
 #include "elf/dynamic.h"
@@ -62,6 +63,8 @@ struct ld_env {
 	struct sysroot root;
 	const char *library_path;   /* NULL: none */
 	struct ldconf conf;
+	struct ldcache cache;       /* SYSROOT/etc/ld.so.cache */
+	int cache_state;            /* 0 unread, 1 read, -1 none or unusable */
 	bool debug;
 };
 

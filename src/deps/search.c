@@ -279,6 +279,82 @@ hit:
 	return 0;
 }
 
+/* sysdeps/.../dl-cache.h: _DL_CACHE_DEFAULT_ID, the flags of the
+ * entries the target's loader takes besides plain FLAG_ELF (1). */
+static int32_t cache_default_id(const struct ld_target *t)
+{
+	switch (t->machine) {
+	case EM_ARM: return LDCACHE_FLAG_ELF_LIBC6
+			    | (t->arm_hard ? LDCACHE_FLAG_ARM_LIBHF : LDCACHE_FLAG_ARM_LIBSF);
+	case EM_AARCH64: return LDCACHE_FLAG_ELF_LIBC6 | LDCACHE_FLAG_AARCH64_LIB64;
+	case EM_X86_64: return LDCACHE_FLAG_ELF_LIBC6 | (t->cls.is64 ? LDCACHE_FLAG_X8664_LIB64
+							      : LDCACHE_FLAG_X8664_LIBX32);
+	case EM_PPC64: return LDCACHE_FLAG_ELF_LIBC6 | 0x0500;
+	case EM_S390: return LDCACHE_FLAG_ELF_LIBC6 | (t->cls.is64 ? 0x0400 : 0);
+	case EM_RISCV: return LDCACHE_FLAG_ELF_LIBC6 | (t->cls.is64 ? 0x1000 : 0);
+	default: return LDCACHE_FLAG_ELF_LIBC6;
+	}
+}
+
+/* ROOT's ld.so.cache, read once; false when there is none (or it is
+ * unusable, which ld.so ignores too). */
+static bool have_cache(struct search *s)
+{
+	struct ld_env *env = s->env;
+
+	if (env->cache_state == 0) {
+		char *path = sysroot_path(&env->root, "/etc/ld.so.cache");
+		int rc = path ? ldcache_load(&env->cache, path) : error(NULL, "out of memory");
+		env->cache_state = rc == 0 ? 1 : -1;
+		if (rc == 0)
+			trace(env->debug, path, "the loader cache: %zu entries", env->cache.n);
+		else
+			trace(env->debug, path, "no loader cache: ld.so.conf's directories "
+			      "are read instead");
+		free(path);
+	}
+	return env->cache_state > 0;
+}
+
+/* _dl_load_cache_lookup(): the first entry for `name` whose flags the
+ * target's loader takes.  glibc-hwcaps entries depend on the CPU that
+ * runs the program: they are passed over, saying so. */
+static int search_cache(struct search *s, const struct dso *loader, const char *name,
+			struct found *f)
+{
+	const struct ldcache *c = &s->env->cache;
+	int32_t id = cache_default_id(&s->res->target);
+	int rc;
+
+	trace(s->env->debug, s->file, " search cache=/etc/ld.so.cache");
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ldcache_entry *e = &c->ent[i];
+		if (strcmp(e->soname, name) != 0 || (e->flags != 1 && e->flags != id))
+			continue;
+		if (e->hwcaps >= 0 || e->hwcap) {
+			trace(s->env->debug, s->file, "  %s: for CPUs with %s, not considered",
+			      e->path, e->hwcaps >= 0 ? c->hwcaps[e->hwcaps] : "a legacy hwcap");
+			continue;
+		}
+		if (loader->nodeflib && in_system_dir(&s->res->target, e->path)) {
+			trace(s->env->debug, s->file, "  %s: in a default directory, and %s has "
+			      "DF_1_NODEFLIB", e->path, loader->path);
+			return 0;
+		}
+		char *path = strdup(e->path);
+		if (!path)
+			return error(NULL, "out of memory");
+		if ((rc = try_file(s, path, false, "ld.so.cache", f)) < 0)
+			return -1;
+		if (rc > 0 && !f->fatal)
+			return 1;
+		if (rc > 0)
+			found_free(f);
+		return 0;
+	}
+	return 0;
+}
+
 /* _dl_map_object()'s search for a name without a slash. */
 static int search_name(struct search *s, struct dso *loader, const char *name, struct found *f)
 {
@@ -299,7 +375,8 @@ static int search_name(struct search *s, struct dso *loader, const char *name, s
 	if (loader->runpath && *loader->runpath
 	    && (rc = search_list(s, loader, loader->runpath, ":", "RUNPATH", name, f)) != 0)
 		return rc;
-	if ((rc = search_conf(s, loader, name, f)) != 0)
+	if ((rc = have_cache(s) ? search_cache(s, loader, name, f)
+		  : search_conf(s, loader, name, f)) != 0)
 		return rc;
 	if (loader->nodeflib) {
 		trace(env->debug, s->file, " %s has DF_1_NODEFLIB: no default directories",
