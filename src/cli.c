@@ -92,6 +92,8 @@ static const char usage_text[] =
 "                              target's format and byte order (no FILE)\n"
 "      --no-links              with --ldconfig, create no links (ldconfig -X)\n"
 "      --no-cache              with --ldconfig, write no cache (ldconfig -N)\n"
+"      --format FORMAT         with --ldconfig, the cache format: new (default),\n"
+"                              old or compat (ldconfig -c)\n"
 "      --print-cache           list SYSROOT/etc/ld.so.cache, like ldconfig -p\n"
 "\n"
 "How:\n"
@@ -119,7 +121,7 @@ enum opt_id {
 	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
 	O_COMPRESS_DEBUG, O_DECOMPRESS_DEBUG, O_ONLY_KEEP_DEBUG, O_ADD_DEBUGLINK, O_REPORT, O_JSON,
 	O_PRINT_DEPS, O_TREE, O_ROOT, O_LIBRARY_PATH, O_INSTALL_MISSING, O_COMPARE,
-	O_LDCONFIG, O_NO_LINKS, O_NO_CACHE, O_PRINT_CACHE
+	O_LDCONFIG, O_NO_LINKS, O_NO_CACHE, O_PRINT_CACHE, O_FORMAT
 };
 
 struct opt_spec {
@@ -183,6 +185,7 @@ static const struct opt_spec specs[] = {
 	{ "--no-links", NULL, 0, O_NO_LINKS },
 	{ "--no-cache", NULL, 0, O_NO_CACHE },
 	{ "--print-cache", NULL, 0, O_PRINT_CACHE },
+	{ "--format", NULL, 1, O_FORMAT },
 	{ "--library-path", NULL, 1, O_LIBRARY_PATH },
 	{ "--install-missing", NULL, 1, O_INSTALL_MISSING },
 	{ "--compare", NULL, 2, O_COMPARE },
@@ -340,6 +343,17 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	case O_NO_LINKS: o->ldconfig_no_links = true; break;
 	case O_NO_CACHE: o->ldconfig_no_cache = true; break;
 	case O_PRINT_CACHE: o->print_cache = true; break;
+	case O_FORMAT:
+		if (strcmp(v, "new") == 0)
+			o->ldconfig_format = 0;
+		else if (strcmp(v, "old") == 0)
+			o->ldconfig_format = 1;
+		else if (strcmp(v, "compat") == 0)
+			o->ldconfig_format = 2;
+		else
+			return error(NULL, "--format: '%s' is not new, old or compat", v);
+		o->ldconfig_format_set = true;
+		break;
 	case O_LIBRARY_PATH: o->library_path = v; break;
 	case O_INSTALL_MISSING: o->install_missing = v; break;
 	case O_COMPARE:
@@ -364,8 +378,9 @@ static int keep_owned(struct options *o, char *owned)
 
 static int check_combination(const struct options *o)
 {
-	if ((o->ldconfig_no_links || o->ldconfig_no_cache) && !o->ldconfig)
-		return error(NULL, "--no-links and --no-cache need --ldconfig");
+	if ((o->ldconfig_no_links || o->ldconfig_no_cache || o->ldconfig_format_set)
+	    && !o->ldconfig)
+		return error(NULL, "--no-links, --no-cache and --format need --ldconfig");
 	if (o->ldconfig || o->print_cache) {
 		if (o->n_files || (o->ldconfig && o->print_cache))
 			return error(NULL, "--ldconfig and --print-cache take no FILE "

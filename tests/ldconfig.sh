@@ -17,7 +17,9 @@
 #    fixture tree, a glibc-hwcaps subdirectory and an ld.so.conf include
 #    directory: the cache, the links and ldconfig -p's listing are
 #    compared, and the target's ld.so under qemu finds libconf.so.1, which
-#    only the cache names (/opt/conf/lib is nowhere else on its path).
+#    only the cache names (/opt/conf/lib is nowhere else on its path);
+#    also the old and compat formats (ldconfig -c).
+# 3. --print-deps follows the cache; bad caches and unsafe destinations.
 # Checks skip when qemu, the packages or root (ldconfig -r chroots) are
 # missing.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -147,7 +149,8 @@ for t in armhf aarch64 x86_64; do
 	[ -n "$why" ] || command -v "$qemu" >/dev/null 2>&1 || why="$qemu not installed"
 	[ -n "$why" ] || can_chroot || why="not root, and unshare -r does not work"
 	if [ -n "$why" ]; then
-		for n in --ldconfig cache links print-cache ld.so without; do
+		for n in --ldconfig cache links print-cache ld.so without old old-links old-p \
+			compat compat-links compat-p; do
 			skip "$arch libc: $n" "$why"
 		done
 		continue
@@ -174,6 +177,22 @@ for t in armhf aarch64 x86_64; do
 	rm "$ref/etc/ld.so.cache"
 	check_eq "$arch libc: without the cache it does not" \
 		"	libconf.so.1 => not found" "$(trace "$ref")"
+	# ldconfig -c old and compat, on the tree without glibc-hwcaps (with
+	# them, glibc 2.36 writes the old entries at the wrong index).
+	for f in old compat; do
+		o=$SCRATCH/deb-$t-$f-ours r=$SCRATCH/deb-$t-$f-ref
+		cp -R "$deb" "$o" && cp -R "$DATA/deps/$t/root/." "$o/" && chmod -R u+w "$o" &&
+			rm -f "$o/etc/ld.so.cache" && cp -R "$o" "$r" ||
+			{ fail "$arch libc: make the root for --format $f"; continue; }
+		as_root sh -c "$(command -v "$qemu") \"\$1\" -r \"\$2\" -c $f" sh \
+			"$r/sbin/ldconfig" "$r" >"$SCRATCH/ref.log" 2>&1
+		"$ELFPATCH" --ldconfig --format "$f" --root "$o"
+		compare_trees "$arch libc, --format $f" "$r" "$o"
+		check_eq "$arch libc, --format $f: --print-cache = ldconfig -p" \
+			"$(run_target "$qemu" "$r/sbin/ldconfig" -r "$o" -p 2>&1)" \
+			"$("$ELFPATCH" --print-cache --root "$o" 2>&1)"
+		rm -rf "$o" "$r"
+	done
 done
 
 # ---- --print-deps follows the cache ---------------------------------------

@@ -65,6 +65,8 @@ struct options {
 	const char *compare_static, *compare_dynamic;
 	/* The target's ldconfig (deps/ldconfig.c). */
 	bool ldconfig, ldconfig_no_links, ldconfig_no_cache, print_cache;
+	int ldconfig_format;          /* enum ldcache_format: 0 new, 1 old, 2 compat */
+	bool ldconfig_format_set;
 
 	/* How. */
 	const char *output;

@@ -210,6 +210,8 @@ static int hwcaps_indices(const struct ldcache *c, int *index, size_t *count)
 /* ---- encoding (elf/cache.c save_cache(), write_extensions()) --------- */
 
 struct layout {
+	size_t old_size;        /* the old format's header and entries */
+	size_t n_old;
 	size_t str_start, ext_off, hw_off, gen_off, size;
 	size_t n_used;
 	int *index;
@@ -278,6 +280,51 @@ static int build_strtab(struct ldcache *c, struct strtab *t)
 	return strtab_finish(t);
 }
 
+/* The old format keeps entries without hwcaps; beside the new one, an
+ * even number of them (the last one twice), so that the new header
+ * after them is 8-byte aligned for every loader. */
+static void place(const struct ldcache *c, const struct strtab *t, struct layout *l)
+{
+	for (size_t i = 0; i < c->n; i++)
+		l->n_old += c->ent[i].hwcaps < 0;
+	if (c->format == LDCACHE_COMPAT)
+		l->n_old = (l->n_old + 1) & ~(size_t)1;
+	if (c->format != LDCACHE_NEW)
+		l->old_size = OLD_HEADER + l->n_old * OLD_ENTRY;
+	if (c->format == LDCACHE_OLD) {
+		l->size = l->old_size + t->size;
+		return;
+	}
+	l->str_start = HEADER_SIZE + c->n * ENTRY_SIZE;
+	l->ext_off = align_up(l->old_size + l->str_start + t->size, 4);
+	l->hw_off = l->ext_off + 8 + 16 * (l->n_used ? 2 : 1);
+	l->gen_off = l->hw_off + 4 * l->n_used;
+	l->size = l->gen_off + strlen(c->generator);
+}
+
+/* String offsets count from the end of the old entries: past the new
+ * part too in the compat format (glibc's old readers skip it). */
+static void put_old(unsigned char *p, const struct ldcache *c, const struct strtab *t,
+		    const struct layout *l)
+{
+	size_t j = 0;
+
+	memcpy(p, OLD_MAGIC, strlen(OLD_MAGIC));
+	store_uint(p + 12, 4, c->msb, l->n_old);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ldcache_entry *e = &c->ent[i];
+		if (e->hwcaps >= 0)
+			continue;
+		unsigned char *q = p + OLD_HEADER + j++ * OLD_ENTRY;
+		store_uint(q, 4, c->msb, (uint32_t)e->flags);
+		store_uint(q + 4, 4, c->msb, l->str_start + strtab_off(t, e->soname));
+		store_uint(q + 8, 4, c->msb, l->str_start + strtab_off(t, e->path));
+	}
+	if (j > 0 && j < l->n_old)
+		memcpy(p + OLD_HEADER + j * OLD_ENTRY, p + OLD_HEADER + (j - 1) * OLD_ENTRY,
+		       OLD_ENTRY);
+}
+
 unsigned char *ldcache_encode(struct ldcache *c, size_t *size)
 {
 	struct strtab t = { 0 };
@@ -295,11 +342,7 @@ unsigned char *ldcache_encode(struct ldcache *c, size_t *size)
 	}
 	if (build_strtab(c, &t) < 0 || hwcaps_indices(c, l.index, &l.n_used) < 0)
 		goto out;
-	l.str_start = HEADER_SIZE + c->n * ENTRY_SIZE;
-	l.ext_off = align_up(l.str_start + t.size, 4);
-	l.hw_off = l.ext_off + 8 + 16 * (l.n_used ? 2 : 1);
-	l.gen_off = l.hw_off + 4 * l.n_used;
-	l.size = l.gen_off + strlen(c->generator);
+	place(c, &t, &l);
 	if (l.size > UINT32_MAX) {
 		error(NULL, "ld.so.cache too large");
 		goto out;
@@ -309,10 +352,14 @@ unsigned char *ldcache_encode(struct ldcache *c, size_t *size)
 		error(NULL, "out of memory");
 		goto out;
 	}
-	put_header(p, c, &t, &l);
-	put_entries(p, c, &t, &l);
-	memcpy(p + l.str_start, t.bytes, t.size);
-	put_extensions(p, c, &t, &l);
+	if (c->format != LDCACHE_NEW)
+		put_old(p, c, &t, &l);
+	if (c->format != LDCACHE_OLD) {
+		put_header(p + l.old_size, c, &t, &l);
+		put_entries(p + l.old_size, c, &t, &l);
+		put_extensions(p, c, &t, &l);
+	}
+	memcpy(p + l.old_size + l.str_start, t.bytes, t.size);
 	*size = l.size;
 out:
 	free(l.index);

@@ -40,6 +40,10 @@ struct ldcache_entry {
 	size_t seq;             /* insertion order, for a stable sort */
 };
 
+/* ldconfig -c: the new format (glibc's default since 2.32), the old
+ * "ld.so-1.7.0" one, or the old one with the new one after it. */
+enum ldcache_format { LDCACHE_NEW, LDCACHE_OLD, LDCACHE_COMPAT };
+
 struct ldcache {
 	struct ldcache_entry *ent;
 	size_t n, cap;
@@ -47,6 +51,7 @@ struct ldcache {
 	size_t n_hwcaps;
 	char *generator;
 	bool msb;
+	enum ldcache_format format;   /* what ldcache_encode() writes */
 };
 
 /* Appends an entry (strings copied).  -1 when out of memory. */
@@ -56,8 +61,9 @@ int ldcache_add(struct ldcache *c, const char *soname, const char *path, int32_t
 int ldcache_hwcaps_index(struct ldcache *c, const char *name);
 void ldcache_free(struct ldcache *c);
 
-/* The file's bytes (malloc'd, *size set) in ldconfig's order; NULL when
- * out of memory or too large for 32-bit offsets (error printed). */
+/* The file's bytes (malloc'd, *size set) in ldconfig's order and
+ * c->format; NULL when out of memory or too large for 32-bit offsets
+ * (error printed).  The old format leaves out glibc-hwcaps entries. */
 unsigned char *ldcache_encode(struct ldcache *c, size_t *size);
 
 /* Reads a cache file's bytes; -1 with `why` set when it is malformed. */

@@ -517,6 +517,8 @@ int ldconfig_run(const struct options *o)
 	if (scan_root(&s) < 0 || !(s.cache.generator = generator_of(&s)))
 		goto out;
 	s.cache.msb = s.msb > 0;
+	s.cache.format = o->ldconfig_format == 1 ? LDCACHE_OLD
+			 : o->ldconfig_format == 2 ? LDCACHE_COMPAT : LDCACHE_NEW;
 	if (!o->ldconfig_no_cache && !o->dry_run) {
 		if (!(bytes = ldcache_encode(&s.cache, &size)) || write_cache(&s, bytes, size) < 0)
 			goto out;
