@@ -159,6 +159,14 @@ for t in armhf aarch64 x86_64; do
 	cp -R "$deb" "$ours" && cp -R "$DATA/deps/$t/root/." "$ours/" && chmod -R u+w "$ours" &&
 		add_hwcaps "$ours" || { fail "$arch libc: make the root"; continue; }
 	rm -f "$ours/etc/ld.so.cache"
+	# x86-64: a library marked as needing x86-64-v3 (its ISA level goes
+	# into the entry's hwcap).
+	if [ "$t" = x86_64 ]; then
+		echo 'int v3(int x) { return x * 3; }' >"$SCRATCH/v3.c"
+		${CC:-cc} -shared -fPIC -O2 -march=x86-64-v3 -mneeded -Wl,-soname,libv3.so.1 \
+			-o "$ours/usr/lib/glibc-hwcaps/x86-64-v3/libv3.so.1" "$SCRATCH/v3.c" \
+			2>/dev/null || rm -f "$ours/usr/lib/glibc-hwcaps/x86-64-v3/libv3.so.1"
+	fi
 	cp -R "$ours" "$ref"
 	as_root sh -c "$(command -v "$qemu") \"\$1\" -r \"\$2\"" sh "$ref/sbin/ldconfig" "$ref" \
 		>"$SCRATCH/ref.log" 2>&1

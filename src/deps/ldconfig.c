@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/bytes.h"
 #include "core/diag.h"
 #include "deps/ldcache.h"
 #include "deps/ldconf.h"
@@ -29,6 +30,7 @@ struct scan_dir {
 struct dlib {
 	char *name, *soname;
 	int32_t flags;
+	uint32_t isa_level;      /* x86: the ISA level it needs */
 	bool is_link;
 };
 
@@ -146,10 +148,59 @@ static int32_t lib_flags(const struct dso *d, enum family f)
 	return generic_flags(d);
 }
 
+#ifndef PT_GNU_PROPERTY
+#define PT_GNU_PROPERTY 0x6474e553
+#endif
+#define NOTE_PROPERTY 5          /* NT_GNU_PROPERTY_TYPE_0 */
+#define X86_ISA_1_NEEDED 0xc0008002u
+
+/* The x86 ISA level a library needs (sysdeps/x86/read-prop.h, after
+ * elf/readelflib.c): the highest bit of GNU_PROPERTY_X86_ISA_1_NEEDED in
+ * the PT_GNU_PROPERTY note, 0 when there is none.  Properties come in
+ * ascending order; anything malformed ends the reading. */
+static uint32_t isa_level_of(const struct elf_image *img)
+{
+	size_t word = img->cls.is64 ? 8 : 4;
+	bool msb = img->cls.msb;
+
+	for (size_t i = 0; i < img->phnum; i++) {
+		const struct xphdr *ph = &img->ph[i];
+		if (ph->type != PT_GNU_PROPERTY || ph->align != word
+		    || !range_ok(ph->offset, ph->filesz, img->size) || ph->filesz < 16)
+			continue;
+		const unsigned char *n = img->map + ph->offset;
+		uint64_t namesz = load_uint(n, 4, msb), descsz = load_uint(n + 4, 4, msb);
+		if (namesz != 4 || load_uint(n + 8, 4, msb) != NOTE_PROPERTY
+		    || memcmp(n + 12, "GNU", 4) != 0 || descsz < 8 || descsz % word
+		    || descsz > ph->filesz - 16)
+			return 0;
+		const unsigned char *p = n + 16, *end = p + descsz;
+		uint64_t last = 0;
+		while (end - p >= 8) {
+			uint64_t type = load_uint(p, 4, msb), size = load_uint(p + 4, 4, msb);
+			p += 8;
+			if (type < last || size > (uint64_t)(end - p) || type > X86_ISA_1_NEEDED)
+				return 0;
+			if (type == X86_ISA_1_NEEDED) {
+				uint32_t v = size == 4 ? (uint32_t)load_uint(p, 4, msb) : 0;
+				uint32_t level = 0;
+				while (v >>= 1)
+					level++;
+				return level;
+			}
+			last = type;
+			p += align_up(size, word) <= (uint64_t)(end - p) ? align_up(size, word)
+									 : (uint64_t)(end - p);
+		}
+		return 0;
+	}
+	return 0;
+}
+
 /* The soname and flags of the ELF shared object at `host`: false when
  * ldconfig leaves the file out (not ELF, no dynamic section). */
 static bool read_lib(const char *host, const char *name, const char *triplet, char **soname,
-		     int32_t *flags, int *msb)
+		     int32_t *flags, uint32_t *isa, int *msb)
 {
 	unsigned char mag[SELFMAG];
 	int fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -165,6 +216,8 @@ static bool read_lib(const char *host, const char *name, const char *triplet, ch
 	if (dso_load(&d) == 0 && d.has_dyn
 	    && (*flags = lib_flags(&d, family_of(triplet, d.img.eh.machine))) >= 0) {
 		*soname = strdup(d.soname ? d.soname : name);
+		if (family_of(triplet, d.img.eh.machine) == FAMILY_X86)
+			*isa = isa_level_of(&d.img);
 		if (*msb < 0)
 			*msb = d.img.cls.msb;
 		ok = *soname != NULL;
@@ -201,7 +254,8 @@ static bool still_link(const char *name, const char *soname)
 }
 
 /* Per soname, a file before a link, else the newer name. */
-static int keep_lib(struct scan *s, char *name, char *soname, int32_t flags, bool is_link)
+static int keep_lib(struct scan *s, char *name, char *soname, int32_t flags, uint32_t isa,
+		    bool is_link)
 {
 	for (size_t i = 0; i < s->n_libs; i++) {
 		struct dlib *l = &s->libs[i];
@@ -211,7 +265,7 @@ static int keep_lib(struct scan *s, char *name, char *soname, int32_t flags, boo
 		if ((!is_link && l->is_link)
 		    || (is_link == l->is_link && ldconf_libcmp(l->name, name) < 0)) {
 			free(l->name);
-			*l = (struct dlib){ name, l->soname, flags, is_link };
+			*l = (struct dlib){ name, l->soname, flags, isa, is_link };
 		} else {
 			free(name);
 		}
@@ -224,7 +278,7 @@ static int keep_lib(struct scan *s, char *name, char *soname, int32_t flags, boo
 		return error(NULL, "out of memory");
 	}
 	s->libs = l;
-	l[s->n_libs++] = (struct dlib){ name, soname, flags, is_link };
+	l[s->n_libs++] = (struct dlib){ name, soname, flags, isa, is_link };
 	return 0;
 }
 
@@ -237,6 +291,7 @@ static int scan_entry(struct scan *s, const struct scan_dir *d, const char *host
 	struct stat lst, st;
 	char *file = join(host, name), *soname = NULL, *own = NULL;
 	int32_t flags = 0;
+	uint32_t isa = 0;
 	int rc = 0;
 
 	if (!file)
@@ -251,7 +306,7 @@ static int scan_entry(struct scan *s, const struct scan_dir *d, const char *host
 	}
 	if (!S_ISREG(st.st_mode) || !looks_like_library(name) || strstr(name, ".#prelink#"))
 		goto out;
-	if (!read_lib(file, name, s->triplet, &soname, &flags, &s->msb))
+	if (!read_lib(file, name, s->triplet, &soname, &flags, &isa, &s->msb))
 		goto out;
 	bool is_link = S_ISLNK(lst.st_mode) && still_link(name, soname);
 	if (is_link) {
@@ -265,7 +320,7 @@ static int scan_entry(struct scan *s, const struct scan_dir *d, const char *host
 		rc = error(NULL, "out of memory");
 		goto out;
 	}
-	rc = keep_lib(s, own, soname, flags, is_link);
+	rc = keep_lib(s, own, soname, flags, isa, is_link);
 out:
 	free(file);
 	return rc;
@@ -356,7 +411,8 @@ static int scan_one(struct scan *s, size_t i)
 		char *path = join(d.path, file);
 		if (d.hwcaps < 0 && !l->is_link && make_link(s, host, l) < 0)
 			s->failed++;
-		rc = path ? ldcache_add(&s->cache, l->soname, path, l->flags, d.hwcaps, 0)
+		rc = path ? ldcache_add(&s->cache, l->soname, path, l->flags, d.hwcaps,
+					      l->isa_level)
 			  : error(NULL, "out of memory");
 		free(path);
 	}
