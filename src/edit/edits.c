@@ -95,6 +95,9 @@ static int need_dyn(const struct elf_image *img, const struct dynamic *dyn, cons
 {
 	if (!dyn)
 		return error(img->path, "%s: no dynamic section (statically linked?)", what);
+	if (dyn->empty)
+		return error(img->path, "%s: the dynamic section is not in the file (PT_DYNAMIC has "
+			     "no file contents, as in a separate debug file)", what);
 	if (!dyn->has_strtab)
 		return error(img->path, "%s: no dynamic string table", what);
 	return 0;

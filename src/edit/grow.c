@@ -531,10 +531,13 @@ static int scrub_old_tables(const struct elf_image *img, const struct dynamic *d
 			size = s->size;
 		}
 	}
-	for (size_t i = 0; i < img->phnum && rq->interp; i++)
-		if (img->ph[i].type == PT_INTERP && zero_range(img, p, img->ph[i].offset,
-							     img->ph[i].filesz, "interpreter string") < 0)
+	for (size_t i = 0; i < img->phnum && rq->interp; i++) {
+		const struct xphdr *ph = &img->ph[i];
+		/* A PT_INTERP without file contents has no bytes to zero. */
+		if (ph->type == PT_INTERP && ph->filesz
+		    && zero_range(img, p, ph->offset, ph->filesz, "interpreter string") < 0)
 			return -1;
+	}
 	return size ? zero_range(img, p, off, size, ".dynstr") : 0;
 }
 

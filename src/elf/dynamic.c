@@ -108,6 +108,13 @@ int dynamic_load(const struct elf_image *img, struct dynamic *dyn)
 	dyn->phndx = (size_t)i;
 	dyn->off = img->ph[i].offset;
 	dyn->entsize = dyn_size(img->cls);
+	/* A separate debug file (objcopy --only-keep-debug) keeps PT_DYNAMIC
+	 * over a NOBITS .dynamic: the table is not in the file.  That is no
+	 * reason to refuse the file; there is just nothing to read. */
+	if (img->ph[i].filesz == 0) {
+		dyn->empty = true;
+		return 0;
+	}
 	if (img->ph[i].filesz < dyn->entsize)
 		return error(img->path, "dynamic segment is too small");
 	if (decode_entries(img, dyn) < 0 || locate_strtab(img, dyn) < 0
