@@ -143,4 +143,39 @@ one_line_refusal "PT_DYNAMIC of size 0: --remove-rpath refused in one line" "$w"
 check "PT_DYNAMIC of size 0: --set-interpreter works" "$ELFPATCH" \
 	--set-interpreter /lib/ld-linux-armhf.so.3.longer "$w"
 
+# ---- 3. A writable and executable segment the input already has --------
+# Old SPARC and some embedded toolchains map data W+X.  Growth renumbers
+# the program headers (a non-PIE program's PT_PHDR entry is taken, or the
+# new PT_LOAD is inserted after the last one), so the W+X segment of the
+# input gets another index; it is the same segment, not one the edit
+# introduced, and the edit goes ahead.
+LONG=$(i=0; while [ $i -lt 60 ]; do printf '/opt/a/rather/long/path/%03d:' $i; i=$((i + 1)); done)
+LONG="${LONG}\$ORIGIN"
+for t in $TARGETS; do
+	lib=$(libdir_of "$t")
+	for f in hello hello-nopie; do
+		[ -f "$FIXTURES/$t/$f" ] || continue
+		for how in default --keep-note-segment; do
+			w=$SCRATCH/wx-$t-$f$how
+			cp "$FIXTURES/$t/$f" "$w"
+			nl=$(readelf -lW "$w" | grep -c '^  LOAD')
+			k=$(phdr_index "$w" 1 "$nl")
+			off=$("$POKE" "$w" "phdr.$k.p_offset")
+			"$POKE" "$w" "phdr.$k.p_flags" 7
+			opt=
+			[ $how = default ] || opt=$how
+			# shellcheck disable=SC2086
+			check "$t/$f ($how): growth of a file with a W+X segment" "$ELFPATCH" $opt \
+				--set-rpath "$LONG" "$w"
+			msg=$("$ELFPATCH" --check "$w" 2>&1)
+			n=$(echo "$msg" | sed -n 's/.*loadable segment \([0-9]*\) is writable and executable$/\1/p')
+			check_eq "$t/$f ($how): --check reports the input's W+X segment only" \
+				"elfpatch: $w: loadable segment $n is writable and executable" "$msg"
+			check_eq "$t/$f ($how): ... at its new index" "$off" \
+				"$([ -n "$n" ] && "$POKE" "$w" "phdr.$n.p_offset")"
+			runs "$t" "$w" "$lib" "$t/$f ($how): runs after growth"
+		done
+	done
+done
+
 done_testing
