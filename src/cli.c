@@ -53,6 +53,11 @@ static const char usage_text[] =
 "      --keep-note-segment     when no program header is spare, move the table\n"
 "                              rather than reuse the PT_NOTE entry (GNU strip\n"
 "                              and eu-strip cannot rewrite such files)\n"
+"      --phdr-padding          when the program header table of a program must\n"
+"                              move and the first segment has no room after it,\n"
+"                              pad the file as far as needed for every kernel\n"
+"                              to find it (else more than two alignment units\n"
+"                              of padding are refused)\n"
 "      --check                 check the layout of each FILE (segments, notes,\n"
 "                              alignment); silent when it is sound\n"
 "\n"
@@ -109,7 +114,7 @@ enum opt_id {
 	O_FORCE_RPATH, O_CONVERT_RPATH, O_CONVERT_RUNPATH, O_ADD_NEEDED, O_REMOVE_NEEDED,
 	O_REPLACE_NEEDED, O_NO_DEFAULT_LIB, O_CLEAR_EXECSTACK, O_SET_EXECSTACK, O_OUTPUT,
 	O_PRESERVE, O_DRY_RUN, O_DEBUG, O_HELP, O_VERSION, O_END_OPTIONS,
-	O_PAGE_SIZE, O_NO_GROW, O_KEEP_NOTES, O_CHECK,
+	O_PAGE_SIZE, O_NO_GROW, O_KEEP_NOTES, O_PHDR_PADDING, O_CHECK,
 	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
 	O_COMPRESS_DEBUG, O_DECOMPRESS_DEBUG, O_ONLY_KEEP_DEBUG, O_ADD_DEBUGLINK, O_REPORT, O_JSON,
 	O_PRINT_DEPS, O_TREE, O_ROOT, O_LIBRARY_PATH, O_INSTALL_MISSING, O_COMPARE
@@ -157,6 +162,7 @@ static const struct opt_spec specs[] = {
 	{ "--page-size", NULL, 1, O_PAGE_SIZE },
 	{ "--no-grow", NULL, 0, O_NO_GROW },
 	{ "--keep-note-segment", NULL, 0, O_KEEP_NOTES },
+	{ "--phdr-padding", NULL, 0, O_PHDR_PADDING },
 	{ "--check", NULL, 0, O_CHECK },
 	{ "--strip", "--strip-debug", 0, O_STRIP_DEBUG },
 	{ "--strip-all", NULL, 0, O_STRIP_ALL },
@@ -310,6 +316,7 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	}
 	case O_NO_GROW: o->no_grow = true; break;
 	case O_KEEP_NOTES: o->keep_note_segment = true; break;
+	case O_PHDR_PADDING: o->phdr_padding = true; break;
 	case O_CHECK: o->check = true; break;
 	case O_STRIP_DEBUG: o->strip_debug = true; break;
 	case O_STRIP_ALL: o->strip_all = true; break;

@@ -45,8 +45,10 @@ new_warnings() {
 # new_lint ORIG NEW [-d]: eu-elflint messages NEW has and ORIG has not.
 new_lint() {
 	command -v eu-elflint >/dev/null 2>&1 || return 0
-	eu-elflint --gnu-ld $3 "$1" 2>&1 | sed "s|$1||" | sort >"$SCRATCH/lint.a"
-	eu-elflint --gnu-ld $3 "$2" 2>&1 | sed "s|$2||" | sort >"$SCRATCH/lint.b"
+	# shellcheck disable=SC2086
+	eu-elflint --gnu-ld ${3:-} "$1" 2>&1 | sed "s|$1||" | sort >"$SCRATCH/lint.a"
+	# shellcheck disable=SC2086
+	eu-elflint --gnu-ld ${3:-} "$2" 2>&1 | sed "s|$2||" | sort >"$SCRATCH/lint.b"
 	comm -13 "$SCRATCH/lint.a" "$SCRATCH/lint.b"
 }
 
@@ -81,6 +83,35 @@ libdir_of() {
 	echo "$SCRATCH/lib-$1"
 }
 
+# table_bytes FILE: the program header table's bytes, in hex.
+table_bytes() {
+	_o=$("$POKE" "$1" ehdr.e_phoff) _l=$(($("$POKE" "$1" ehdr.e_phnum) * $("$POKE" "$1" ehdr.e_phentsize)))
+	tail -c +$((_o + 1)) "$1" | head -c $_l | od -An -tx1 | tr -d ' \n'
+}
+# in_first_load FILE: e_phoff's table lies in the first PT_LOAD's file
+# image (where Linux before 5.18 finds it when that load's p_vaddr equals
+# its p_offset plus a constant, as in every fixture).
+in_first_load() {
+	# shellcheck disable=SC2046
+	set -- "$1" "$("$POKE" "$1" ehdr.e_phoff)" \
+		$(($("$POKE" "$1" ehdr.e_phnum) * $("$POKE" "$1" ehdr.e_phentsize))) \
+		$(readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $5; exit }')
+	[ "$2" -ge $(($4)) ] && [ $(($2 + $3)) -le $(($4 + $5)) ] && echo yes || echo no
+}
+# load_at FILE OFFSET: "VADDR" of the PT_LOAD at file offset OFFSET, decimal.
+load_at() {
+	readelf -lW "$1" | awk '$1 == "LOAD" { print $2, $3 }' | while read -r _o _v; do
+		[ $((_o)) -eq "$2" ] && echo $((_v))
+	done
+}
+# cover_table FILE: .comment's header says its bytes are the program
+# header table (its own bytes are left behind, unused).
+cover_table() {
+	"$POKE" "$1" shdr..comment.sh_offset "$("$POKE" "$1" ehdr.e_phoff)" &&
+		"$POKE" "$1" shdr..comment.sh_size \
+			$(($("$POKE" "$1" ehdr.e_phnum) * $("$POKE" "$1" ehdr.e_phentsize)))
+}
+
 # ---- 1. PT_DYNAMIC without file contents -------------------------------
 # A separate debug file keeps the program headers over NOBITS sections:
 # .dynamic (and, from objcopy, .interp) have no bytes in the file.  The
@@ -95,14 +126,17 @@ for t in $TARGETS; do
 		for tool in elfpatch objcopy; do
 			d=$SCRATCH/dbg-$t/$f.$tool
 			if [ $tool = elfpatch ]; then
-				"$ELFPATCH" --only-keep-debug "$d" "$SCRATCH/dbg-$t/$f" || { fail "$t/$f: $tool --only-keep-debug"; continue; }
+				if ! "$ELFPATCH" --only-keep-debug "$d" "$SCRATCH/dbg-$t/$f"; then
+					fail "$t/$f: $tool --only-keep-debug"
+					continue
+				fi
 			elif ! command -v objcopy >/dev/null 2>&1 ||
 				! objcopy --only-keep-debug "$src" "$d" 2>/dev/null; then
 				skip "$t/$f: $tool --only-keep-debug" "objcopy cannot read $t"
 				continue
 			fi
 			check_eq "$t/$f.$tool: PT_DYNAMIC has no file contents" 0 \
-				"$(readelf -lW "$d" | awk '$1 == "DYNAMIC" { print $5 + 0 }')"
+				$(($(readelf -lW "$d" | awk '$1 == "DYNAMIC" { print $5 }')))
 			check_eq "$t/$f.$tool: --print-rpath prints an empty line" "" \
 				"$("$ELFPATCH" --print-rpath "$d" 2>&1)"
 			check_eq "$t/$f.$tool: --print-needed and --print-soname print nothing" "" \
@@ -177,5 +211,86 @@ for t in $TARGETS; do
 		done
 	done
 done
+
+# ---- 4. Where a moved table goes: found by every kernel -----------------
+# Linux before 5.18 passes AT_PHDR = first PT_LOAD's p_vaddr - p_offset +
+# e_phoff, and so does qemu-user 7.2, so these runs under qemu are what an
+# old kernel does.  With --keep-note-segment (or no spare entry), the
+# table moves right after the first PT_LOAD's contents: no padding.
+for t in $TARGETS; do
+	lib=$(libdir_of "$t")
+	for f in hello hello-nopie libgreet.so; do
+		[ -f "$FIXTURES/$t/$f" ] || continue
+		w=$SCRATCH/keep-$t-$f
+		cp "$FIXTURES/$t/$f" "$w"
+		check "$t/$f: --keep-note-segment --add-needed" "$ELFPATCH" --keep-note-segment \
+			--add-needed libm.so.6 "$w"
+		align=$(($(readelf -lW "$w" | awk '$1 == "LOAD" { a = $NF } END { print a }')))
+		grown=$(($(wc -c <"$w") - $(wc -c <"$FIXTURES/$t/$f")))
+		check_eq "$t/$f: the file grows by less than one alignment unit" yes \
+			"$([ $grown -lt "$align" ] && echo yes || echo "$grown >= $align")"
+		check_eq "$t/$f: the table lies in the first PT_LOAD" yes "$(in_first_load "$w")"
+		check_eq "$t/$f: readelf has no warnings" "" "$(warnings "$w")"
+		check "$t/$f: --check passes" "$ELFPATCH" --check "$w"
+		if [ $f = libgreet.so ]; then
+			mkdir -p "$SCRATCH/keeplib-$t"
+			cp "$w" "$SCRATCH/keeplib-$t/libgreet.so.1"
+			runs "$t" hello "$SCRATCH/keeplib-$t" "$t/$f: hello runs with it"
+		else
+			runs "$t" "$w" "$lib" "$t/$f: runs"
+		fi
+	done
+done
+
+# A PowerPC PIE (ELF32 MSB, 64 KiB alignment) with a 1 MiB .bss: the new
+# segment lies above 0x130000, far beyond the file's end, so the table
+# cannot go there without 1.1 MiB of padding (elfpatch used to put it at
+# the smallest place, with a warning; qemu-ppc crashed).  After the first
+# segment's contents it needs none.
+lib=$(libdir_of ppc)
+big_bss() {
+	_k=$(phdr_index "$1" 1 2)
+	"$POKE" "$1" "phdr.$_k.p_memsz" $(($("$POKE" "$1" "phdr.$_k.p_memsz") + 0x100000)) &&
+		"$POKE" "$1" shdr..bss.sh_size $(($("$POKE" "$1" shdr..bss.sh_size) + 0x100000))
+}
+# no_gap FILE: the first PT_LOAD reaches to the second one's bytes, so
+# nothing after it is unused.
+no_gap() {
+	_a=$(phdr_index "$1" 1 1) _b=$(phdr_index "$1" 1 2)
+	_e=$("$POKE" "$1" "phdr.$_b.p_offset")
+	"$POKE" "$1" "phdr.$_a.p_filesz" "$_e" && "$POKE" "$1" "phdr.$_a.p_memsz" "$_e"
+}
+w=$(copy_fixture ppc hello "$SCRATCH/ppc-bss")
+big_bss "$w" || fail "ppc: poke a 1 MiB .bss"
+runs ppc "$w" "$lib" "ppc 1 MiB .bss: the input runs"
+cp "$w" "$SCRATCH/ppc-bss-nogap"
+"$ELFPATCH" --keep-note-segment --add-needed libm.so.6 "$w" 2>"$SCRATCH/err"
+check_eq "ppc 1 MiB .bss: --keep-note-segment growth, silently" "0 " "$? $(cat "$SCRATCH/err")"
+check_eq "ppc 1 MiB .bss: the table lies in the first PT_LOAD" yes "$(in_first_load "$w")"
+check_eq "ppc 1 MiB .bss: no padding" yes \
+	"$([ $(($(wc -c <"$w") - $(wc -c <"$FIXTURES/ppc/hello"))) -lt 65536 ] && echo yes)"
+runs ppc "$w" "$lib" "ppc 1 MiB .bss: runs under qemu-ppc (AT_PHDR as before Linux 5.18)"
+# No unused bytes after the first segment: every kernel finds the table
+# only at the start of a new segment whose address less offset is the
+# first one's; that costs padding up to the end of the .bss.
+w=$SCRATCH/ppc-bss-nogap
+no_gap "$w" || fail "ppc: poke the first segment over the gap"
+runs ppc "$w" "$lib" "ppc no gap, 1 MiB .bss: the input runs"
+one_line_refusal "ppc no gap, 1 MiB .bss: refused without --phdr-padding" "$w" \
+	"cannot grow: the program headers must move, and where every kernel finds them costs * bytes of padding (see --phdr-padding)" \
+	--keep-note-segment --add-needed libm.so.6
+check "ppc no gap, 1 MiB .bss: --phdr-padding" "$ELFPATCH" --phdr-padding --keep-note-segment \
+	--add-needed libm.so.6 "$w"
+phoff=$("$POKE" "$w" ehdr.e_phoff)
+check_eq "ppc no gap, 1 MiB .bss: a new segment holds the table, at address = offset" \
+	"$phoff" "$(load_at "$w" "$phoff")"
+check "ppc no gap, 1 MiB .bss: --check passes" "$ELFPATCH" --check "$w"
+runs ppc "$w" "$lib" "ppc no gap, 1 MiB .bss: runs under qemu-ppc"
+# Without the .bss, the padding stays within two alignment units: no option.
+w=$(copy_fixture ppc hello "$SCRATCH/ppc-nogap")
+no_gap "$w"
+check "ppc no gap: --keep-note-segment growth" "$ELFPATCH" --keep-note-segment \
+	--add-needed libm.so.6 "$w"
+runs ppc "$w" "$lib" "ppc no gap: runs under qemu-ppc"
 
 done_testing

@@ -12,6 +12,7 @@
 #include "edit/grow.h"
 #include "edit/rpath.h"
 #include "elf/print.h"
+#include "elf/validate.h"
 #include "plan/plan.h"
 
 static int plan_os_abi(const struct elf_image *img, const char *name, struct plan *p)
@@ -340,7 +341,8 @@ static int plan_all(const struct elf_image *img, const struct dynamic *dyn,
 		return -1;
 	if (o->set_interp && !(g && g->interp_moved) && plan_interp(img, o->set_interp, p) < 0)
 		return -1;
-	if (o->execstack != EXECSTACK_KEEP && plan_execstack(img, o->execstack, p) < 0)
+	/* After growth, the new program headers already carry it. */
+	if (o->execstack != EXECSTACK_KEEP && !g && plan_execstack(img, o->execstack, p) < 0)
 		return -1;
 	if (wants_dynamic(o) && plan_dynamic(img, dyn, o, p, g) < 0)
 		return -1;
@@ -401,7 +403,8 @@ static int plan_with_growth(const struct elf_image *img, const struct dynamic *d
 			    const struct options *o, struct plan *p)
 {
 	struct growth_request rq = { .page_size = o->page_size, .debug = o->debug,
-				     .keep_note_segment = o->keep_note_segment };
+				     .keep_note_segment = o->keep_note_segment,
+				     .phdr_padding = o->phdr_padding, .execstack = o->execstack };
 	struct growth_result g;
 
 	if (wants_dynamic(o) && dyn && dyn->has_strtab) {

@@ -223,6 +223,50 @@ static void check_loads(const struct headers *h, struct problems *pr)
 	}
 }
 
+static bool is_program(const struct headers *h)
+{
+	if (h->eh.type == ET_EXEC)
+		return true;
+	for (size_t i = 0; i < h->phnum; i++)
+		if (h->ph[i].type == PT_INTERP)
+			return true;
+	return false;
+}
+
+/* A program's table must be where every loader looks (edit/place.c):
+ * Linux before 5.18 at the first PT_LOAD's p_vaddr - p_offset plus
+ * e_phoff, qemu-user at the smallest p_vaddr - p_offset plus e_phoff,
+ * Linux 5.18 and later in the PT_LOAD that holds e_phoff.  They agree
+ * when that PT_LOAD has the first one's p_vaddr - p_offset and no PT_LOAD
+ * has a smaller one. */
+static void check_table_found(const struct elf_image *img, const struct headers *h,
+			      struct problems *pr)
+{
+	const struct xphdr *first = NULL;
+	uint64_t len = h->phnum * phdr_size(img->cls);
+	bool in_load = false, smaller = false;
+
+	if (!is_program(h) || h->phnum == 0)
+		return;
+	for (size_t i = 0; i < h->phnum; i++) {
+		const struct xphdr *p = &h->ph[i];
+		if (p->type != PT_LOAD)
+			continue;
+		if (!first)
+			first = p;
+		smaller = smaller || p->vaddr - p->offset < first->vaddr - first->offset;
+		in_load = in_load || (p->offset <= h->eh.phoff
+				      && range_ok(h->eh.phoff - p->offset, len, p->filesz)
+				      && p->vaddr - p->offset == first->vaddr - first->offset);
+	}
+	if (first && !in_load)
+		problem(pr, "table found", "the program header table is not in a loadable segment at "
+			"the first one's address less offset (Linux before 5.18 would not find it)");
+	if (first && smaller)
+		problem(pr, "table found qemu", "a loadable segment's address less offset is below the "
+			"first one's (qemu-user would not find the program header table)");
+}
+
 static bool note_at(const struct headers *h, uint64_t vaddr)
 {
 	for (size_t k = 0; k < h->phnum; k++)
@@ -273,6 +317,7 @@ static void check_all(const struct elf_image *img, const struct headers *h, stru
 	check_special(h, pr);
 	check_loads(h, pr);
 	check_fixed(img, h, pr);
+	check_table_found(img, h, pr);
 }
 
 static int collect(const struct elf_image *img, const struct plan *plan, struct problems *pr)
