@@ -66,6 +66,16 @@ static int write_phdr(const struct elf_image *img, size_t i, const struct xphdr 
 			"%s: program header %zu", what, i);
 }
 
+/* The bytes of a program header table inside a section are the
+ * section's, so a header cannot change in place: growth moves the table
+ * (edit/place.c) and writes the change into the moved copy. */
+static int table_must_move(const struct elf_image *img, struct plan *p, const char *what)
+{
+	return plan_no_room(p, img->path, "%s: the program header table lies inside section %s, "
+			    "whose bytes stay as they are: it must move (growth)", what,
+			    section_name(img, img->phdr_section));
+}
+
 /* Without a PT_GNU_STACK, a PT_NULL header is turned into one (as
  * patchelf does); adding a header is growth. */
 static int plan_execstack(const struct elf_image *img, enum execstack_op op, struct plan *p)
@@ -82,11 +92,15 @@ static int plan_execstack(const struct elf_image *img, enum execstack_op op, str
 		uint32_t flags = op == EXECSTACK_SET ? ph.flags | PF_X : ph.flags & ~(uint32_t)PF_X;
 		if (flags == ph.flags)
 			return 0;
+		if (img->phdr_section)
+			return table_must_move(img, p, what);
 		ph.flags = flags;
 		return write_phdr(img, i, &ph, p, what);
 	}
 	if (spare < 0)
 		return error(img->path, "%s: no PT_GNU_STACK and no spare program header", what);
+	if (img->phdr_section)
+		return table_must_move(img, p, what);
 	struct xphdr ph = { .type = PT_GNU_STACK, .align = 1,
 			    .flags = PF_R | PF_W | (op == EXECSTACK_SET ? PF_X : 0) };
 	return write_phdr(img, (size_t)spare, &ph, p, what);

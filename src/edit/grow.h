@@ -3,7 +3,7 @@
  * Nothing existing is moved or copied except the small tables that must
  * grow (.dynstr, .dynamic, the interpreter string; the program header
  * table only when a new PT_LOAD needs an entry and none can be taken
- * over, see place.c).  Their new copies go into new
+ * over, or when it lies inside a section's bytes, see place.c).  Their new copies go into new
  * space after the last byte of the file, mapped by a new PT_LOAD above
  * every existing segment (or by extending a PT_LOAD that already ends the
  * file, so repeated growth adds bytes, not pages).  The cost is the size

@@ -9,8 +9,8 @@
 #include "core/diag.h"
 #include "elf/validate.h"
 
-/* When the table itself moves (--keep-note-segment, or no entry to take
- * over), how each loader
+/* When the table itself moves (--keep-note-segment, no entry to take
+ * over, or a table that lies inside a section's bytes), how each loader
  * finds the program headers of a program:
  * - Linux before 5.18 passes AT_PHDR = (first PT_LOAD's p_vaddr -
  *   p_offset) + e_phoff, wherever the table really is; qemu-user (7.2)
@@ -279,7 +279,7 @@ int place_growth(const struct elf_image *img, const struct growth_request *rq, s
 	struct segments sg;
 	bool region = rq->str_slack || rq->dyn_slack || rq->interp;
 
-	if (!region)
+	if (!region && !img->phdr_section)
 		return error(img->path, "cannot grow: nothing to append");
 	if (find_segments(img, rq->keep_note_segment, &sg) < 0)
 		return -1;
@@ -297,11 +297,13 @@ int place_growth(const struct elf_image *img, const struct growth_request *rq, s
 		l->seg = (size_t)sg.top;
 		l->off = align_up(img->size, 8);
 		l->vaddr = t->vaddr + (l->off - t->offset);
-	} else if (region && sg.slot >= 0) {
+	} else if (region && sg.slot >= 0 && !img->phdr_section) {
 		l->way = MAP_SLOT;
 		l->seg = (size_t)sg.slot;
 	}
-	if (l->way == MAP_SLOT || l->way == MAP_TAIL) {
+	/* The bytes of a table inside a section are the section's: the
+	 * table moves, whatever else would fit. */
+	if (l->way == MAP_SLOT || (l->way == MAP_TAIL && !img->phdr_section)) {
 		if (l->way == MAP_SLOT)
 			place_congruent(img, l, sg.max_end);
 		if (l->way == MAP_SLOT && sg.cost >= SLOT_NOTE)

@@ -161,12 +161,28 @@ static int cmp_extent(const void *a, const void *b)
 {
 	const struct extent *x = a, *y = b;
 
-	return x->off < y->off ? -1 : x->off > y->off;
+	/* At one offset, the longer first: a container before its contents. */
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
+/* The one overlap a file may have: the program header table inside one
+ * section's contents (a section that records the headers).  Any other
+ * pair is refused. */
+static bool table_in_section(const struct extent *a, const struct extent *b)
+{
+	const struct extent *t = a->index ? b : a, *s = a->index ? a : b;
+
+	return !t->index && s->index && strcmp(t->what, "program header table") == 0
+	       && s->off <= t->off && t->end <= s->end;
 }
 
 /* Sections with file contents, the ELF header and the two header tables
  * must not overlap: a file where they do is lying about its layout, and an
- * edit made through one view would silently change another. */
+ * edit made through one view would silently change another.  Each extent
+ * is compared with the one reaching furthest before it, so an extent
+ * inside another is compared with what follows too. */
 static int check_overlaps(struct elf_image *img)
 {
 	size_t n = 0, cap = img->shnum + 3;
@@ -189,11 +205,16 @@ static int check_overlaps(struct elf_image *img)
 		ex[n++] = (struct extent){ s->offset, s->offset + s->size, "section", i };
 	}
 	qsort(ex, n, sizeof(*ex), cmp_extent);
-	for (size_t i = 1; i < n && rc == 0; i++)
-		if (ex[i].off < ex[i - 1].end)
+	for (size_t i = 1, far = 0; i < n && rc == 0; i++) {
+		if (ex[i].off < ex[far].end && table_in_section(&ex[far], &ex[i]) && !img->phdr_section)
+			img->phdr_section = ex[far].index ? ex[far].index : ex[i].index;
+		else if (ex[i].off < ex[far].end)
 			rc = error(img->path, "%s%s overlaps %s%s", ex[i].what,
-				   ex[i].index ? " contents" : "", ex[i - 1].what,
-				   ex[i - 1].index ? " contents" : "");
+				   ex[i].index ? " contents" : "", ex[far].what,
+				   ex[far].index ? " contents" : "");
+		if (ex[i].end > ex[far].end)
+			far = i;
+	}
 	free(ex);
 	return rc;
 }

@@ -331,6 +331,26 @@ static int collect(const struct elf_image *img, const struct plan *plan, struct 
 	return rc;
 }
 
+/* A program header table inside a section's contents is left as it is
+ * (growth moves it): a planned write into it is a bug in the planner, or
+ * a file whose tables share bytes with it, and is refused either way. */
+static int table_bytes_kept(const struct elf_image *img, const struct plan *plan)
+{
+	uint64_t lo = img->eh.phoff, len = img->phnum * phdr_size(img->cls);
+	int n = 0;
+
+	if (!img->phdr_section || !plan)
+		return 0;
+	for (size_t i = 0; i < plan->n && n == 0; i++) {
+		const struct plan_write *w = &plan->w[i];
+		if (w->len && len && w->off < lo + len && lo < w->off + w->len)
+			n = error(img->path, "planned result fails a layout check: %s writes into the "
+				  "program header table, whose bytes are section %zu's", w->what,
+				  img->phdr_section) < 0;
+	}
+	return n;
+}
+
 int layout_verify(const struct elf_image *img, const struct plan *plan)
 {
 	struct problems *before = calloc(1, sizeof(*before)), *after = calloc(1, sizeof(*after));
@@ -342,7 +362,7 @@ int layout_verify(const struct elf_image *img, const struct plan *plan)
 	}
 	if (collect(img, NULL, before) < 0 || collect(img, plan, after) < 0)
 		goto out;
-	n = 0;
+	n = table_bytes_kept(img, plan);
 	for (size_t i = 0; i < after->n; i++) {
 		bool old = false;
 		for (size_t k = 0; k < before->n && !old; k++)
