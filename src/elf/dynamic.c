@@ -81,6 +81,12 @@ static int locate_strtab(const struct elf_image *img, struct dynamic *dyn)
 		return error(img->path, "dynamic string table is empty");
 	if (!vaddr_to_offset(img, dyn->str_vaddr, dyn->str_size, &dyn->str_off))
 		return error(img->path, "dynamic string table lies outside the loaded file contents");
+	/* gABI: a string table's last byte holds a NUL, ensuring termination
+	 * for all strings.  Without it the last string runs on into whatever
+	 * follows, and its readers (symbol and version names) cannot tell. */
+	if (img->map[dyn->str_off + dyn->str_size - 1] != '\0')
+		return error(img->path, "dynamic string table is not NUL-terminated (DT_STRSZ %llu)",
+			     (unsigned long long)dyn->str_size);
 	dyn->has_strtab = true;
 	return 0;
 }

@@ -47,6 +47,25 @@ static int read_section_zero(struct elf_image *img, struct xshdr *s0)
 	return 0;
 }
 
+/* gABI, e_shstrndx: SHN_UNDEF when the file has no section name table;
+ * an index at or above SHN_LORESERVE is written as SHN_XINDEX with the
+ * real one in section 0's sh_link (which otherwise holds 0).  So a file
+ * without section headers has no index to give, the other reserved
+ * values name no section, and SHN_XINDEX with sh_link 0 gives none. */
+static int check_shstrndx(struct elf_image *img, const struct xshdr *s0)
+{
+	unsigned x = img->eh.shstrndx;
+
+	if (img->eh.shoff == 0 && x != SHN_UNDEF)
+		return error(img->path, "section name table index %u without a section header table", x);
+	if (x >= SHN_LORESERVE && x != SHN_XINDEX)
+		return error(img->path, "section name table index 0x%x is a reserved index", x);
+	if (x == SHN_XINDEX && s0 && s0->link == SHN_UNDEF)
+		return error(img->path, "section name table index is SHN_XINDEX, but section 0 "
+			     "holds none (sh_link 0)");
+	return 0;
+}
+
 static int resolve_counts(struct elf_image *img)
 {
 	struct xshdr s0 = { 0 };
@@ -58,9 +77,9 @@ static int resolve_counts(struct elf_image *img)
 		if (img->eh.shnum != 0 || img->eh.phnum == PN_XNUM)
 			return error(img->path, "section count without a section header table");
 		img->shstrndx = SHN_UNDEF;
-		return 0;
+		return check_shstrndx(img, NULL);
 	}
-	if (read_section_zero(img, &s0) < 0)
+	if (read_section_zero(img, &s0) < 0 || check_shstrndx(img, &s0) < 0)
 		return -1;
 	if (img->eh.shnum == 0)
 		img->shnum = s0.size;
