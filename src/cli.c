@@ -104,7 +104,8 @@ static const char usage_text[] =
 "Unlike patchelf, an edit keeps the entry's type: DT_RPATH stays DT_RPATH.\n"
 "An argument @FILE to --set-rpath, --add-rpath, --set-interpreter or\n"
 "--set-soname reads the value from FILE.\n"
-"Exit status: 0 on success, 1 if any FILE failed, 2 on a usage error.\n"
+"Exit status: 0 on success, 1 if any FILE failed or an @FILE cannot be read,\n"
+"2 on a usage error.\n"
 "Report bugs to: " PACKAGE_BUGREPORT "\n";
 
 enum opt_id {
@@ -195,11 +196,17 @@ static const struct opt_spec *find_spec(const char *arg)
 
 /* patchelf reads "@FILE" arguments from FILE; a trailing newline is part
  * of the value there too, so we keep the bytes as they are. */
+/* An @FILE argument names a file whose bytes are the value, as with
+ * patchelf.  A file that cannot be read is a failure of that file, not of
+ * the command line: exit status 1, as patchelf, not 2 (options_parse()
+ * returns AT_FILE_FAILED).  A read error (a directory opens, but reads
+ * fail with EISDIR) is one too, not an empty value. */
 static const char *resolve_at_file(const char *arg, char **owned)
 {
 	FILE *f;
 	size_t len = 0, cap = 256;
 	char *buf;
+	int err = 0;
 
 	if (arg[0] != '@')
 		return arg;
@@ -216,16 +223,21 @@ static const char *resolve_at_file(const char *arg, char **owned)
 			break;
 		if (len + 1 == cap) {
 			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
+			if (!nb)
 				free(buf);
-				buf = NULL;
-			}
 			buf = nb;
 		}
 	}
+	if (ferror(f))
+		err = errno ? errno : EIO;
 	fclose(f);
 	if (!buf) {
 		error(NULL, "out of memory");
+		return NULL;
+	}
+	if (err) {
+		free(buf);
+		error(arg + 1, "cannot read: %s", strerror(err));
 		return NULL;
 	}
 	buf[len] = '\0';
@@ -265,14 +277,18 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	case O_PRINT_RPATH: o->print_rpath = true; break;
 	case O_PRINT_EXECSTACK: o->print_execstack = true; break;
 	case O_PRINT_NEEDED: o->print_needed = true; break;
-	case O_SET_INTERP: o->set_interp = resolve_at_file(v, owned); return o->set_interp ? 0 : -1;
+	case O_SET_INTERP:
+		o->set_interp = resolve_at_file(v, owned);
+		return o->set_interp ? 0 : AT_FILE_FAILED;
 	case O_SET_OS_ABI: o->set_os_abi = v; break;
-	case O_SET_SONAME: o->set_soname = resolve_at_file(v, owned); return o->set_soname ? 0 : -1;
+	case O_SET_SONAME:
+		o->set_soname = resolve_at_file(v, owned);
+		return o->set_soname ? 0 : AT_FILE_FAILED;
 	case O_SET_RPATH:
 	case O_ADD_RPATH:
 		v = resolve_at_file(v, owned);
 		if (!v)
-			return -1;
+			return AT_FILE_FAILED;
 		return set_rpath_op(o, id == O_SET_RPATH ? RPATH_SET : RPATH_ADD, v);
 	case O_REMOVE_RPATH: return set_rpath_op(o, RPATH_REMOVE, NULL);
 	case O_SHRINK_RPATH: return set_rpath_op(o, RPATH_SHRINK, NULL);
