@@ -293,6 +293,7 @@ for t in $TARGETS; do
 			"$([ $grown -lt "$align" ] && echo yes || echo "$grown >= $align")"
 		check_eq "$t/$f: the table lies in the first PT_LOAD" yes "$(in_first_load "$w")"
 		check_eq "$t/$f: readelf has no warnings" "" "$(warnings "$w")"
+		check_eq "$t/$f: no new eu-elflint complaints" "" "$(new_lint "$FIXTURES/$t/$f" "$w")"
 		check "$t/$f: --check passes" "$ELFPATCH" --check "$w"
 		if [ $f = libgreet.so ]; then
 			mkdir -p "$SCRATCH/keeplib-$t"
@@ -329,6 +330,8 @@ cp "$w" "$SCRATCH/ppc-bss-nogap"
 "$ELFPATCH" --keep-note-segment --add-needed libm.so.6 "$w" 2>"$SCRATCH/err"
 check_eq "ppc 1 MiB .bss: --keep-note-segment growth, silently" "0 " "$? $(cat "$SCRATCH/err")"
 check_eq "ppc 1 MiB .bss: the table lies in the first PT_LOAD" yes "$(in_first_load "$w")"
+check_eq "ppc 1 MiB .bss: no new eu-elflint complaints" "" \
+	"$(new_lint "$SCRATCH/ppc-bss-nogap" "$w")"
 check_eq "ppc 1 MiB .bss: no padding" yes \
 	"$([ $(($(wc -c <"$w") - $(wc -c <"$FIXTURES/ppc/hello"))) -lt 65536 ] && echo yes)"
 runs ppc "$w" "$lib" "ppc 1 MiB .bss: runs under qemu-ppc (AT_PHDR as before Linux 5.18)"
@@ -347,6 +350,7 @@ phoff=$("$POKE" "$w" ehdr.e_phoff)
 check_eq "ppc no gap, 1 MiB .bss: a new segment holds the table, at address = offset" \
 	"$phoff" "$(load_at "$w" "$phoff")"
 check "ppc no gap, 1 MiB .bss: --check passes" "$ELFPATCH" --check "$w"
+check_eq "ppc no gap, 1 MiB .bss: readelf has no warnings" "" "$(warnings "$w")"
 runs ppc "$w" "$lib" "ppc no gap, 1 MiB .bss: runs under qemu-ppc"
 # A table inside .comment that must move, with nothing else to append:
 # the new segment holds just the table.  The same file with that segment
