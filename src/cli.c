@@ -53,6 +53,11 @@ static const char usage_text[] =
 "      --keep-note-segment     when no program header is spare, move the table\n"
 "                              rather than reuse the PT_NOTE entry (GNU strip\n"
 "                              and eu-strip cannot rewrite such files)\n"
+"      --phdr-padding          when the program header table of a program must\n"
+"                              move and the first segment has no room after it,\n"
+"                              pad the file as far as needed for every kernel\n"
+"                              to find it (else more than two alignment units\n"
+"                              of padding are refused)\n"
 "      --check                 check the layout of each FILE (segments, notes,\n"
 "                              alignment); silent when it is sound\n"
 "\n"
@@ -107,7 +112,8 @@ static const char usage_text[] =
 "Unlike patchelf, an edit keeps the entry's type: DT_RPATH stays DT_RPATH.\n"
 "An argument @FILE to --set-rpath, --add-rpath, --set-interpreter or\n"
 "--set-soname reads the value from FILE.\n"
-"Exit status: 0 on success, 1 if any FILE failed, 2 on a usage error.\n"
+"Exit status: 0 on success, 1 if any FILE failed or an @FILE cannot be read,\n"
+"2 on a usage error.\n"
 "Report bugs to: " PACKAGE_BUGREPORT "\n";
 
 enum opt_id {
@@ -117,7 +123,7 @@ enum opt_id {
 	O_FORCE_RPATH, O_CONVERT_RPATH, O_CONVERT_RUNPATH, O_ADD_NEEDED, O_REMOVE_NEEDED,
 	O_REPLACE_NEEDED, O_NO_DEFAULT_LIB, O_CLEAR_EXECSTACK, O_SET_EXECSTACK, O_OUTPUT,
 	O_PRESERVE, O_DRY_RUN, O_DEBUG, O_HELP, O_VERSION, O_END_OPTIONS,
-	O_PAGE_SIZE, O_NO_GROW, O_KEEP_NOTES, O_CHECK,
+	O_PAGE_SIZE, O_NO_GROW, O_KEEP_NOTES, O_PHDR_PADDING, O_CHECK,
 	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
 	O_COMPRESS_DEBUG, O_DECOMPRESS_DEBUG, O_ONLY_KEEP_DEBUG, O_ADD_DEBUGLINK, O_REPORT, O_JSON,
 	O_PRINT_DEPS, O_TREE, O_ROOT, O_LIBRARY_PATH, O_INSTALL_MISSING, O_COMPARE,
@@ -166,6 +172,7 @@ static const struct opt_spec specs[] = {
 	{ "--page-size", NULL, 1, O_PAGE_SIZE },
 	{ "--no-grow", NULL, 0, O_NO_GROW },
 	{ "--keep-note-segment", NULL, 0, O_KEEP_NOTES },
+	{ "--phdr-padding", NULL, 0, O_PHDR_PADDING },
 	{ "--check", NULL, 0, O_CHECK },
 	{ "--strip", "--strip-debug", 0, O_STRIP_DEBUG },
 	{ "--strip-all", NULL, 0, O_STRIP_ALL },
@@ -203,11 +210,17 @@ static const struct opt_spec *find_spec(const char *arg)
 
 /* patchelf reads "@FILE" arguments from FILE; a trailing newline is part
  * of the value there too, so we keep the bytes as they are. */
+/* An @FILE argument names a file whose bytes are the value, as with
+ * patchelf.  A file that cannot be read is a failure of that file, not of
+ * the command line: exit status 1, as patchelf, not 2 (options_parse()
+ * returns AT_FILE_FAILED).  A read error (a directory opens, but reads
+ * fail with EISDIR) is one too, not an empty value. */
 static const char *resolve_at_file(const char *arg, char **owned)
 {
 	FILE *f;
 	size_t len = 0, cap = 256;
 	char *buf;
+	int err = 0;
 
 	if (arg[0] != '@')
 		return arg;
@@ -224,16 +237,21 @@ static const char *resolve_at_file(const char *arg, char **owned)
 			break;
 		if (len + 1 == cap) {
 			char *nb = realloc(buf, cap *= 2);
-			if (!nb) {
+			if (!nb)
 				free(buf);
-				buf = NULL;
-			}
 			buf = nb;
 		}
 	}
+	if (ferror(f))
+		err = errno ? errno : EIO;
 	fclose(f);
 	if (!buf) {
 		error(NULL, "out of memory");
+		return NULL;
+	}
+	if (err) {
+		free(buf);
+		error(arg + 1, "cannot read: %s", strerror(err));
 		return NULL;
 	}
 	buf[len] = '\0';
@@ -273,14 +291,18 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	case O_PRINT_RPATH: o->print_rpath = true; break;
 	case O_PRINT_EXECSTACK: o->print_execstack = true; break;
 	case O_PRINT_NEEDED: o->print_needed = true; break;
-	case O_SET_INTERP: o->set_interp = resolve_at_file(v, owned); return o->set_interp ? 0 : -1;
+	case O_SET_INTERP:
+		o->set_interp = resolve_at_file(v, owned);
+		return o->set_interp ? 0 : AT_FILE_FAILED;
 	case O_SET_OS_ABI: o->set_os_abi = v; break;
-	case O_SET_SONAME: o->set_soname = resolve_at_file(v, owned); return o->set_soname ? 0 : -1;
+	case O_SET_SONAME:
+		o->set_soname = resolve_at_file(v, owned);
+		return o->set_soname ? 0 : AT_FILE_FAILED;
 	case O_SET_RPATH:
 	case O_ADD_RPATH:
 		v = resolve_at_file(v, owned);
 		if (!v)
-			return -1;
+			return AT_FILE_FAILED;
 		return set_rpath_op(o, id == O_SET_RPATH ? RPATH_SET : RPATH_ADD, v);
 	case O_REMOVE_RPATH: return set_rpath_op(o, RPATH_REMOVE, NULL);
 	case O_SHRINK_RPATH: return set_rpath_op(o, RPATH_SHRINK, NULL);
@@ -324,6 +346,7 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	}
 	case O_NO_GROW: o->no_grow = true; break;
 	case O_KEEP_NOTES: o->keep_note_segment = true; break;
+	case O_PHDR_PADDING: o->phdr_padding = true; break;
 	case O_CHECK: o->check = true; break;
 	case O_STRIP_DEBUG: o->strip_debug = true; break;
 	case O_STRIP_ALL: o->strip_all = true; break;

@@ -94,6 +94,8 @@ int main(int argc, char **argv)
 
 	if (rc != 0) {
 		options_free(&o);
+		if (rc == AT_FILE_FAILED)
+			return EXIT_FAILURE;
 		return rc > 0 ? EXIT_SUCCESS : 2;
 	}
 	if (o.ldconfig || o.print_cache) {

@@ -230,6 +230,18 @@ edit_only() {
 	fi
 }
 
+# readable NAME MESSAGE POKES...: the query prints what the file has and
+# succeeds; the edits are refused with MESSAGE.
+readable() {
+	_n=$1 _e=$2
+	shift 2
+	if derive "$@" 2>"$SCRATCH/.perr"; then
+		try "$T: $_n" "$SCRATCH/case" ok "$_e"
+	else
+		fail "$T: $_n" "cannot derive: $* $(cat "$SCRATCH/.perr")"
+	fi
+}
+
 good() {
 	_n=$1
 	shift
@@ -311,6 +323,21 @@ for T in $FIXTURE_SET; do
 	good "extended e_shstrndx" ehdr.e_shstrndx=0xffff shdr.0.sh_link=$shstrndx
 	bad "extended e_shstrndx out of range" "section name table index 4294967295 out of range" \
 		ehdr.e_shstrndx=0xffff shdr.0.sh_link=max
+	# gABI: SHN_XINDEX puts the index in section 0's sh_link, 0 otherwise;
+	# the other reserved values name no section; no section headers, no index.
+	bad "e_shstrndx SHN_XINDEX with sh_link 0" \
+		"section name table index is SHN_XINDEX, but section 0 holds none (sh_link 0)" \
+		ehdr.e_shstrndx=0xffff
+	bad "e_shstrndx SHN_LORESERVE" "section name table index 0xff00 is a reserved index" \
+		ehdr.e_shstrndx=0xff00
+	bad "e_shstrndx SHN_HIRESERVE - 1" "section name table index 0xfffe is a reserved index" \
+		ehdr.e_shstrndx=0xfffe shdr.0.sh_size=0x10000 ehdr.e_shnum=0
+	bad "e_shstrndx without section headers" \
+		"section name table index $shstrndx without a section header table" \
+		ehdr.e_shoff=0 ehdr.e_shnum=0
+	bad "e_shstrndx SHN_XINDEX without section headers" \
+		"section name table index 65535 without a section header table" \
+		ehdr.e_shoff=0 ehdr.e_shnum=0 ehdr.e_shstrndx=0xffff
 
 	# Program header table (load_phdrs)
 	bad "e_phentsize + 1" "bad program header size $((phent + 1))" \
@@ -384,7 +411,10 @@ for T in $FIXTURE_SET; do
 		shdr..comment.sh_offset=$((shoff + shent))
 
 	# .dynamic (dynamic.c)
-	bad "PT_DYNAMIC p_filesz 0" "dynamic segment is too small" phdr.DYNAMIC.p_filesz=0
+	# No bytes in the file, as in a separate debug file: nothing to print.
+	readable "PT_DYNAMIC p_filesz 0" \
+		"cannot edit dynamic entries: the dynamic section is not in the file*" \
+		phdr.DYNAMIC.p_filesz=0
 	bad "PT_DYNAMIC smaller than one entry" "dynamic segment is too small" \
 		phdr.DYNAMIC.p_filesz=$((dynent - 1))
 	bad "no DT_NULL" "dynamic section has no DT_NULL terminator" \
@@ -408,9 +438,15 @@ for T in $FIXTURE_SET; do
 		dyn.NEEDED.d_val=$strsz
 	bad "DT_NEEDED max" "dynamic entry $needed names a string outside DT_STRSZ" \
 		dyn.NEEDED.d_val=max
-	# The first string-valued entry, whose string now runs past DT_STRSZ.
-	bad "DT_NEEDED unterminated" "dynamic entry $needed names a string outside DT_STRSZ" \
+	# gABI: a string table's last byte is a NUL.  DT_STRSZ cut inside the
+	# first needed name, or one byte short (the last string, a version or
+	# the RPATH, then runs on past the table).
+	bad "DT_STRSZ cuts DT_NEEDED's string" \
+		"dynamic string table is not NUL-terminated (DT_STRSZ $(($(get dyn.NEEDED.d_val) + 1)))" \
 		dyn.STRSZ.d_val=$(($(get dyn.NEEDED.d_val) + 1))
+	bad "last .dynstr string unterminated" \
+		"dynamic string table is not NUL-terminated (DT_STRSZ $((strsz - 1)))" \
+		dyn.STRSZ.d_val=$((strsz - 1))
 	bad "DT_RPATH outside DT_STRSZ" \
 		"dynamic entry $(get dyn.RPATH.@index) names a string outside DT_STRSZ" \
 		dyn.RPATH.d_val=$strsz
@@ -481,6 +517,64 @@ for T in $FIXTURE_SET; do
 	# shellcheck disable=SC2086
 	"$POKE" "$FIX" cut "$SCRATCH/trunc" $lens || fail "$T: cut truncated copies"
 	batch_run "$T: truncations"
+done
+
+# ---- symbols and the sections they name --------------------------------
+# gABI: st_shndx is a section header table index (or a reserved value;
+# SHN_XINDEX defers to an SHT_SYMTAB_SHNDX section).  Only a strip reads
+# and renumbers them in .symtab: a symbol that names a section the file
+# lacks is refused there, in one line, and the file is left alone; the
+# queries and dynamic edits, which never read st_shndx, are unaffected.
+# A section with no name (sh_name 0: gABI "no name") is a section: its
+# symbols keep naming it (patchelf skips them, keyed by section name).
+
+# sym_at FILE N FIELD: file offset of .symtab entry N's st_shndx or st_info.
+sym_at() {
+	_base=$(($("$POKE" "$1" shdr..symtab.sh_offset) + $2 * $("$POKE" "$1" shdr..symtab.sh_entsize)))
+	case $3.$("$POKE" "$1" ident.4) in
+	st_shndx.1) echo $((_base + 14)) ;; st_shndx.2) echo $((_base + 6)) ;;
+	st_info.1) echo $((_base + 12)) ;; st_info.2) echo $((_base + 4)) ;;
+	esac
+}
+# strip_case NAME FILE EXPECT: a query, an RPATH edit (both succeed) and
+# --strip-debug (EXPECT, as run_op takes it); the file must be unchanged
+# unless the strip succeeded.
+strip_case() {
+	_why=
+	cp -p "$2" "$SCRATCH/.keep"
+	run_op "$2" ok $QUERY || _why="$why"
+	run_op "$2" ok --set-rpath /x || _why="$_why $why"
+	cp -p "$SCRATCH/.keep" "$2"
+	run_op "$2" "$3" --strip-debug || _why="$_why $why"
+	if [ "$3" != ok ] && ! cmp -s "$2" "$SCRATCH/.keep"; then
+		_why="$_why; the refused strip changed the file"
+	fi
+	if [ -z "$_why" ]; then pass "$1"; else fail "$1" "$_why"; fi
+}
+for T in $FIXTURE_SET; do
+	FIX=$FIXTURES/$T
+	shnum=$(get ehdr.e_shnum)
+	# main, in .text: the last symbol named main in .symtab.
+	main=$(readelf -sW "$FIX" | awk '$8 == "main" { n = $1 } END { sub(":", "", n); print n }')
+	text=$(get shdr..text.@index)
+	w=$SCRATCH/sym-$T
+	mkdir -p "$(dirname "$w")"
+	cp "$FIX" "$w" && chmod u+w "$w"
+	"$POKE" "$w" "u16@$(sym_at "$w" "$main" st_shndx)" "$shnum"
+	strip_case "$T: symbol naming section e_shnum refused by --strip-debug" "$w" \
+		"symbol $main of .symtab names section $shnum, which does not exist"
+	cp "$FIX" "$w"
+	"$POKE" "$w" "u16@$(sym_at "$w" "$main" st_shndx)" 0xffff
+	strip_case "$T: SHN_XINDEX without SHT_SYMTAB_SHNDX refused by --strip-debug" "$w" \
+		"symbol $main of .symtab has SHN_XINDEX but the table has no SHT_SYMTAB_SHNDX section"
+	cp "$FIX" "$w"
+	"$POKE" "$w" shdr..text.sh_name 0
+	strip_case "$T: symbols in a section with no name: --strip-debug" "$w" ok
+	# The strip drops STT_FILE entries: main's index changes, its section's not.
+	m2=$(readelf -sW "$w" | awk '$8 == "main" { n = $1 } END { sub(":", "", n); print n }')
+	ndx=$("$POKE" "$w" "u16@$(sym_at "$w" "$m2" st_shndx)")
+	check_eq "$T: ... main still names that section" "$(get shdr..text.sh_addr) $text" \
+		"$("$POKE" "$w" "shdr.$ndx.sh_addr") $ndx"
 done
 
 # ---- whole-file garbage -------------------------------------------------

@@ -44,6 +44,7 @@ struct options {
 	uint64_t page_size;          /* 0: the file's own largest PT_LOAD p_align */
 	bool no_grow;
 	bool keep_note_segment;
+	bool phdr_padding;           /* --phdr-padding: pad all a moved table needs */
 	bool check;                  /* --check: layout checks only */
 
 	/* Stripping and the size report (strip/, report/). */

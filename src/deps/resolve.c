@@ -87,7 +87,7 @@ static int interp_object(struct search *s)
 	for (size_t i = 0; i < res->main->img.phnum; i++)
 		if (res->main->img.ph[i].type == PT_INTERP)
 			interp = interpreter_of(&res->main->img, &ph);
-	if (!interp) {
+	if (!interp || !*interp) {
 		/* A library: `ld.so --list` is the target's usual loader. */
 		interp = res->target.rtld;
 		char *h = interp ? sysroot_path(&s->env->root, interp) : NULL;

@@ -12,6 +12,7 @@
 #include "edit/grow.h"
 #include "edit/rpath.h"
 #include "elf/print.h"
+#include "elf/validate.h"
 #include "plan/plan.h"
 
 static int plan_os_abi(const struct elf_image *img, const char *name, struct plan *p)
@@ -65,6 +66,16 @@ static int write_phdr(const struct elf_image *img, size_t i, const struct xphdr 
 			"%s: program header %zu", what, i);
 }
 
+/* The bytes of a program header table inside a section are the
+ * section's, so a header cannot change in place: growth moves the table
+ * (edit/place.c) and writes the change into the moved copy. */
+static int table_must_move(const struct elf_image *img, struct plan *p, const char *what)
+{
+	return plan_no_room(p, img->path, "%s: the program header table lies inside section %s, "
+			    "whose bytes stay as they are: it must move (growth)", what,
+			    section_name(img, img->phdr_section));
+}
+
 /* Without a PT_GNU_STACK, a PT_NULL header is turned into one (as
  * patchelf does); adding a header is growth. */
 static int plan_execstack(const struct elf_image *img, enum execstack_op op, struct plan *p)
@@ -81,11 +92,15 @@ static int plan_execstack(const struct elf_image *img, enum execstack_op op, str
 		uint32_t flags = op == EXECSTACK_SET ? ph.flags | PF_X : ph.flags & ~(uint32_t)PF_X;
 		if (flags == ph.flags)
 			return 0;
+		if (img->phdr_section)
+			return table_must_move(img, p, what);
 		ph.flags = flags;
 		return write_phdr(img, i, &ph, p, what);
 	}
 	if (spare < 0)
 		return error(img->path, "%s: no PT_GNU_STACK and no spare program header", what);
+	if (img->phdr_section)
+		return table_must_move(img, p, what);
 	struct xphdr ph = { .type = PT_GNU_STACK, .align = 1,
 			    .flags = PF_R | PF_W | (op == EXECSTACK_SET ? PF_X : 0) };
 	return write_phdr(img, (size_t)spare, &ph, p, what);
@@ -95,6 +110,9 @@ static int need_dyn(const struct elf_image *img, const struct dynamic *dyn, cons
 {
 	if (!dyn)
 		return error(img->path, "%s: no dynamic section (statically linked?)", what);
+	if (dyn->empty)
+		return error(img->path, "%s: the dynamic section is not in the file (PT_DYNAMIC has "
+			     "no file contents, as in a separate debug file)", what);
 	if (!dyn->has_strtab)
 		return error(img->path, "%s: no dynamic string table", what);
 	return 0;
@@ -337,7 +355,8 @@ static int plan_all(const struct elf_image *img, const struct dynamic *dyn,
 		return -1;
 	if (o->set_interp && !(g && g->interp_moved) && plan_interp(img, o->set_interp, p) < 0)
 		return -1;
-	if (o->execstack != EXECSTACK_KEEP && plan_execstack(img, o->execstack, p) < 0)
+	/* After growth, the new program headers already carry it. */
+	if (o->execstack != EXECSTACK_KEEP && !g && plan_execstack(img, o->execstack, p) < 0)
 		return -1;
 	if (wants_dynamic(o) && plan_dynamic(img, dyn, o, p, g) < 0)
 		return -1;
@@ -398,7 +417,8 @@ static int plan_with_growth(const struct elf_image *img, const struct dynamic *d
 			    const struct options *o, struct plan *p)
 {
 	struct growth_request rq = { .page_size = o->page_size, .debug = o->debug,
-				     .keep_note_segment = o->keep_note_segment };
+				     .keep_note_segment = o->keep_note_segment,
+				     .phdr_padding = o->phdr_padding, .execstack = o->execstack };
 	struct growth_result g;
 
 	if (wants_dynamic(o) && dyn && dyn->has_strtab) {

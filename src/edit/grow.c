@@ -7,220 +7,17 @@
 
 #include "core/bytes.h"
 #include "core/diag.h"
+#include "edit/place.h"
 #include "elf/validate.h"
-
-/* How the new bytes get mapped, in order of preference. */
-enum map_way {
-	MAP_TAIL,    /* extend a PT_LOAD that already ends the file */
-	MAP_SLOT,    /* an entry taken over (slot_cost()) becomes the new PT_LOAD */
-	MAP_MOVE     /* the program header table moves into the new space */
-};
-
-struct layout {
-	enum map_way way;
-	size_t seg;                 /* TAIL: the PT_LOAD; SLOT: the entry taken */
-	uint64_t align, off, vaddr, len;
-	uint64_t ph_at, str_at, dyn_at, interp_at;
-	size_t dyn_slots;
-};
-
-/* When the table itself moves (MAP_MOVE: --keep-note-segment, or no entry
- * to take over), how each loader finds the program headers of a program:
- * - Linux before 5.18, and qemu-user (7.2: load_addr + e_phoff), pass
- *   AT_PHDR = (first PT_LOAD's p_vaddr - p_offset) + e_phoff, wherever
- *   the table really is; Linux 5.18 and later use the PT_LOAD that holds
- *   e_phoff.
- * - glibc's ld.so and musl read the program's headers at AT_PHDR and
- *   derive the load bias from PT_PHDR's p_vaddr.
- * - For a shared library, ld.so reads the headers from the file at
- *   e_phoff and finds them in memory through PT_PHDR or the PT_LOAD that
- *   holds e_phoff (glibc copies them to the heap if none does).
- * A moved table is found by all of them when the new segment keeps the
- * first PT_LOAD's vaddr - offset, so both kernel formulas agree.  That
- * may need padding up to the next free aligned address; we pay at most
- * two alignment units for it, else use the smallest congruent placement
- * and warn that old kernels will not find the table.
- * Why the table is moved only as a last resort: GNU strip (BFD) writes a
- * moved table right after the last old segment's bytes and slides the
- * new segment's address to match, and eu-strip zeroes a table that lies
- * between sections; no appended layout survives both for a program (see
- * bfd/elf.c assign_file_positions_for_load_sections, binutils 2.40). */
-#define COMPAT_PADDING_UNITS 2
-
-static uint64_t max_load_align(const struct elf_image *img)
-{
-	uint64_t a = 1;
-
-	for (size_t i = 0; i < img->phnum; i++)
-		if (img->ph[i].type == PT_LOAD && img->ph[i].align > a)
-			a = img->ph[i].align;
-	return a;
-}
-
-/* What taking a program header's entry for the new PT_LOAD gives up,
- * cheapest first.  Keeping the table where it is keeps the file within
- * what GNU strip and eu-strip can rewrite: both put the program header
- * table right after the ELF header, and mangle a file whose table moved.
- *  - PT_NULL: nothing.  The PT_PHDR of a non-PIE executable: nothing
- *    either, its load bias is zero, so neither ld.so nor musl needs it
- *    (a PIE's PT_PHDR gives ld.so the load bias: never).
- *  - A PT_NOTE whose notes another PT_NOTE or PT_GNU_PROPERTY also
- *    describes (x86-64 maps .note.gnu.property twice): nothing.
- *  - Another PT_NOTE: the notes stay where they are, listed by the
- *    section headers, but a reader of the program headers alone (a core
- *    dump's build-id, dl_iterate_phdr) no longer finds them; no loader
- *    needs them (glibc only checks an ABI tag it finds).  Unless
- *    --keep-note-segment; a note segment without a build-id first. */
-enum slot_cost { SLOT_FREE, SLOT_DUPLICATE_NOTE, SLOT_NOTE, SLOT_BUILD_ID_NOTE, SLOT_NONE };
-
-static bool described_elsewhere(const struct elf_image *img, size_t i)
-{
-	const struct xphdr *n = &img->ph[i];
-
-	for (size_t k = 0; k < img->phnum; k++) {
-		const struct xphdr *o = &img->ph[k];
-		if (k != i && (o->type == PT_NOTE || o->type == PT_GNU_PROPERTY)
-		    && o->offset <= n->offset && n->filesz <= o->filesz
-		    && n->offset - o->offset <= o->filesz - n->filesz
-		    && o->vaddr - o->offset == n->vaddr - n->offset)
-			return true;
-	}
-	return false;
-}
-
-/* Whether the note segment holds a GNU build-id (NT_GNU_BUILD_ID). */
-static bool has_build_id(const struct elf_image *img, const struct xphdr *ph)
-{
-	uint64_t a = ph->align == 8 ? 8 : 4, at = ph->offset, end;
-	bool msb = img->cls.msb;
-
-	if (!range_ok(ph->offset, ph->filesz, img->size))
-		return true;   /* unknown: treat as precious */
-	end = ph->offset + ph->filesz;
-	while (end - at >= 12) {
-		const unsigned char *n = img->map + at;
-		uint64_t namesz = load_uint(n, 4, msb), descsz = load_uint(n + 4, 4, msb);
-		uint64_t type = load_uint(n + 8, 4, msb);
-		uint64_t name_end = align_up(12 + namesz, a), next = align_up(name_end + descsz, a);
-		if (next > end - at)
-			break;
-		if (type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(n + 12, "GNU", 4) == 0)
-			return true;
-		at += next;
-	}
-	return false;
-}
-
-static enum slot_cost slot_cost(const struct elf_image *img, size_t i, bool keep_notes)
-{
-	const struct xphdr *ph = &img->ph[i];
-
-	if (ph->type == PT_NULL || (ph->type == PT_PHDR && img->eh.type == ET_EXEC))
-		return SLOT_FREE;
-	if (ph->type != PT_NOTE)
-		return SLOT_NONE;
-	if (described_elsewhere(img, i))
-		return SLOT_DUPLICATE_NOTE;
-	if (keep_notes)
-		return SLOT_NONE;
-	return has_build_id(img, ph) ? SLOT_BUILD_ID_NOTE : SLOT_NOTE;
-}
-
-static int find_segments(const struct elf_image *img, bool keep_notes, long *first, long *top,
-			 long *slot, enum slot_cost *cost, uint64_t *max_end)
-{
-	enum slot_cost best = SLOT_NONE;
-
-	*first = *top = *slot = -1;
-	*max_end = 0;
-	for (size_t i = 0; i < img->phnum; i++) {
-		const struct xphdr *ph = &img->ph[i];
-		enum slot_cost c = slot_cost(img, i, keep_notes);
-		if (c < best) {
-			best = c;
-			*slot = (long)i;
-		}
-		if (ph->type != PT_LOAD)
-			continue;
-		if (*first < 0)
-			*first = (long)i;
-		if (ph->vaddr + ph->memsz >= *max_end) {
-			*max_end = ph->vaddr + ph->memsz;
-			*top = (long)i;
-		}
-	}
-	*cost = best;
-	if (*first < 0)
-		return error(img->path, "cannot grow: the file has no PT_LOAD segment");
-	return 0;
-}
-
-static bool is_program(const struct elf_image *img)
-{
-	if (img->eh.type == ET_EXEC)
-		return true;
-	for (size_t i = 0; i < img->phnum; i++)
-		if (img->ph[i].type == PT_INTERP)
-			return true;
-	return false;
-}
-
-static void place_congruent(struct layout *l, uint64_t size, uint64_t max_end)
-{
-	l->off = align_up(size, 8);
-	l->vaddr = align_up(max_end, l->align) + (l->off & (l->align - 1));
-}
-
-static void place_region(const struct elf_image *img, struct layout *l, long first, long top,
-			 long slot, enum slot_cost cost, uint64_t max_end)
-{
-	const struct xphdr *t = &img->ph[top];
-
-	if (t->offset + t->filesz == img->size && t->filesz == t->memsz && !(t->flags & PF_X)) {
-		l->way = MAP_TAIL;
-		l->seg = (size_t)top;
-		l->off = align_up(img->size, 8);
-		l->vaddr = t->vaddr + (l->off - t->offset);
-		return;
-	}
-	if (slot >= 0) {
-		l->way = MAP_SLOT;
-		l->seg = (size_t)slot;
-		place_congruent(l, img->size, max_end);
-		if (cost >= SLOT_NOTE)
-			warning(img->path, "the new segment takes the PT_NOTE entry (the notes stay "
-				"in place; see --keep-note-segment)");
-		return;
-	}
-	l->way = MAP_MOVE;
-	uint64_t delta = img->ph[first].vaddr - img->ph[first].offset;
-	uint64_t need = align_up(max_end, l->align);
-	/* Only a program is handed AT_PHDR: ld.so finds a library's program
-	 * headers through PT_PHDR or the PT_LOAD that holds e_phoff. */
-	if (!is_program(img)) {
-		place_congruent(l, img->size, max_end);
-		return;
-	}
-	if (delta % l->align == 0 && need >= delta) {
-		l->off = align_up(img->size, 8);
-		if (l->off + delta < need)
-			l->off = align_up(need - delta, 8);
-		l->vaddr = l->off + delta;
-		if (l->off - img->size <= COMPAT_PADDING_UNITS * l->align)
-			return;
-	}
-	warning(img->path, "program headers moved where Linux before 5.18 does not find them");
-	place_congruent(l, img->size, max_end);
-}
 
 static void size_pieces(const struct elf_image *img, const struct dynamic *dyn,
 			const struct growth_request *rq, struct layout *l)
 {
 	uint64_t at = 0;
 
-	if (l->way == MAP_MOVE) {
+	if (l->ph == PH_REGION) {
 		l->ph_at = 0;
-		at = (img->phnum + 1) * phdr_size(img->cls);
+		at = l->ph_n * phdr_size(img->cls);
 	}
 	if (rq->str_slack) {
 		l->str_at = at = align_up(at, 8);
@@ -274,9 +71,35 @@ static struct xphdr at_piece(struct xphdr ph, const struct layout *l, uint64_t a
 	return ph;
 }
 
+/* --set-execstack or --clear-execstack on the new headers: PF_X of
+ * PT_GNU_STACK, or a PT_NULL entry turned into one (as patchelf does). */
+static int apply_execstack(const struct elf_image *img, enum execstack_op op, struct xphdr *ph,
+			   size_t n)
+{
+	long spare = -1;
+
+	if (op == EXECSTACK_KEEP)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ph[i].type == PT_NULL && spare < 0)
+			spare = (long)i;
+		if (ph[i].type != PT_GNU_STACK)
+			continue;
+		ph[i].flags = op == EXECSTACK_SET ? ph[i].flags | PF_X : ph[i].flags & ~(uint32_t)PF_X;
+		return 0;
+	}
+	if (spare < 0)
+		return error(img->path, "%s: no PT_GNU_STACK and no spare program header",
+			     op == EXECSTACK_SET ? "--set-execstack" : "--clear-execstack");
+	ph[spare] = (struct xphdr){ .type = PT_GNU_STACK, .align = 1,
+				    .flags = PF_R | PF_W | (op == EXECSTACK_SET ? PF_X : 0) };
+	return 0;
+}
+
 /* The program headers after growth: PT_PHDR, PT_DYNAMIC and PT_INTERP
- * point at the new places, and (MAP_MOVE) the new PT_LOAD follows the
- * last PT_LOAD, keeping the loads sorted by address. */
+ * point at the new places, the first PT_LOAD covers a table moved after
+ * it (PH_GAP), and a new PT_LOAD (MAP_SLOT, MAP_NEW) follows the last
+ * PT_LOAD, keeping the loads sorted by address. */
 static size_t new_phdrs(const struct elf_image *img, const struct layout *l,
 			const struct growth_result *g, const struct growth_request *rq,
 			struct xphdr *out)
@@ -287,22 +110,26 @@ static size_t new_phdrs(const struct elf_image *img, const struct layout *l,
 		struct xphdr ph = img->ph[i];
 		if (l->way == MAP_SLOT && i == l->seg)
 			continue;
-		if (ph.type == PT_PHDR && l->way == MAP_MOVE)
-			ph = at_piece(ph, l, l->ph_at, (img->phnum + 1) * phdr_size(img->cls));
-		else if (ph.type == PT_DYNAMIC && g->dyn_moved)
+		if (ph.type == PT_PHDR && l->ph != PH_STAYS) {
+			ph.offset = l->ph_off;
+			ph.vaddr = ph.paddr = l->ph_vaddr;
+			ph.filesz = ph.memsz = l->ph_n * phdr_size(img->cls);
+		} else if (ph.type == PT_DYNAMIC && g->dyn_moved) {
 			ph = at_piece(ph, l, l->dyn_at, l->dyn_slots * dyn_size(img->cls));
-		else if (ph.type == PT_INTERP && rq->interp)
+		} else if (ph.type == PT_INTERP && rq->interp) {
 			ph = at_piece(ph, l, l->interp_at, strlen(rq->interp) + 1);
-		else if (l->way == MAP_TAIL && i == l->seg) {
+		} else if (l->way == MAP_TAIL && i == l->seg) {
 			ph.filesz = ph.memsz = l->off + l->len - ph.offset;
 			if (g->dyn_moved)
 				ph.flags |= PF_W;
 		}
+		if (l->ph == PH_GAP && i == l->first)
+			ph.filesz = ph.memsz = l->ph_off + l->ph_n * phdr_size(img->cls) - ph.offset;
 		if (ph.type == PT_LOAD)
 			last_load = n;
 		out[n++] = ph;
 	}
-	if (l->way != MAP_TAIL) {
+	if (l->way == MAP_SLOT || l->way == MAP_NEW) {
 		memmove(&out[last_load + 2], &out[last_load + 1], (n - last_load - 1) * sizeof(*out));
 		out[last_load + 1] = new_load(l, g->dyn_moved);
 		n++;
@@ -310,15 +137,22 @@ static size_t new_phdrs(const struct elf_image *img, const struct layout *l,
 	return n;
 }
 
+static int encode_phdrs(const struct elf_image *img, unsigned char *buf, const struct xphdr *ph,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (phdr_encode(img->cls, buf + i * phdr_size(img->cls), &ph[i]) < 0)
+			return error(img->path, "program header value does not fit the file's class");
+	return 0;
+}
+
 static int build_region(const struct elf_image *img, const struct dynamic *dyn,
 			const struct growth_request *rq, const struct layout *l,
 			const struct growth_result *g, const struct xphdr *ph, size_t nph,
 			unsigned char *buf)
 {
-	if (l->way == MAP_MOVE)
-		for (size_t i = 0; i < nph; i++)
-			if (phdr_encode(img->cls, buf + l->ph_at + i * phdr_size(img->cls), &ph[i]) < 0)
-				return error(img->path, "program header value does not fit the file's class");
+	if (l->ph == PH_REGION && encode_phdrs(img, buf + l->ph_at, ph, nph) < 0)
+		return -1;
 	if (g->str_moved)
 		memcpy(buf + l->str_at, img->map + dyn->str_off, dyn->str_size);
 	if (g->dyn_moved) {
@@ -348,6 +182,26 @@ static int write_phdr(const struct elf_image *img, struct plan *p, size_t i, con
 			"growth: %s (program header %zu)", what, i);
 }
 
+/* A table that moves into the first load's unused bytes is written
+ * there before anything refers to it. */
+static int plan_gap_table(const struct elf_image *img, const struct layout *l,
+			  const struct xphdr *ph, size_t nph, struct plan *p)
+{
+	unsigned char *b = calloc(nph, phdr_size(img->cls));
+	int rc;
+
+	if (!b)
+		return error(img->path, "out of memory");
+	rc = encode_phdrs(img, b, ph, nph);
+	if (rc == 0)
+		rc = plan_add_owned(p, l->ph_off, b, nph * phdr_size(img->cls), "growth: program "
+				    "header table after the first segment's contents, at 0x%llx",
+				    (unsigned long long)l->ph_off);
+	else
+		free(b);
+	return rc;
+}
+
 /* One write makes the new bytes live: the ELF header when the table moved
  * (the new table already says everything), else the whole table rewritten
  * in place (the new PT_LOAD takes the spare entry's place in address
@@ -356,12 +210,12 @@ static int write_phdr(const struct elf_image *img, struct plan *p, size_t i, con
 static int plan_switch(const struct elf_image *img, const struct layout *l, const struct xphdr *ph,
 		       size_t nph, struct plan *p)
 {
-	if (l->way == MAP_MOVE) {
+	if (l->ph != PH_STAYS) {
 		struct xehdr eh = img->eh;
 		unsigned char b[sizeof(Elf64_Ehdr)];
 		if (img->eh.phnum == PN_XNUM || nph >= PN_XNUM)
 			return error(img->path, "cannot grow: too many program headers");
-		eh.phoff = l->off + l->ph_at;
+		eh.phoff = l->ph_off;
 		eh.phnum = (uint16_t)nph;
 		if (ehdr_encode(img->cls, b, &eh) < 0)
 			return error(img->path, "ELF header value does not fit the file's class");
@@ -369,17 +223,14 @@ static int plan_switch(const struct elf_image *img, const struct layout *l, cons
 				"to offset 0x%llx", (unsigned long long)eh.phoff);
 	}
 	if (l->way == MAP_SLOT) {
-		size_t ent = phdr_size(img->cls);
-		unsigned char *b = calloc(nph, ent);
-		int rc = 0;
+		unsigned char *b = calloc(nph, phdr_size(img->cls));
+		int rc;
 		if (!b)
 			return error(img->path, "out of memory");
-		for (size_t i = 0; i < nph && rc == 0; i++)
-			if (phdr_encode(img->cls, b + i * ent, &ph[i]) < 0)
-				rc = error(img->path, "program header value does not fit the file's class");
+		rc = encode_phdrs(img, b, ph, nph);
 		if (rc == 0)
-			rc = plan_add(p, img->eh.phoff, b, nph * ent, "growth: program header table "
-				      "with the new PT_LOAD in place of entry %zu", l->seg);
+			rc = plan_add(p, img->eh.phoff, b, nph * phdr_size(img->cls), "growth: program "
+				      "header table with the new PT_LOAD in place of entry %zu", l->seg);
 		free(b);
 		return rc;
 	}
@@ -531,10 +382,13 @@ static int scrub_old_tables(const struct elf_image *img, const struct dynamic *d
 			size = s->size;
 		}
 	}
-	for (size_t i = 0; i < img->phnum && rq->interp; i++)
-		if (img->ph[i].type == PT_INTERP && zero_range(img, p, img->ph[i].offset,
-							     img->ph[i].filesz, "interpreter string") < 0)
+	for (size_t i = 0; i < img->phnum && rq->interp; i++) {
+		const struct xphdr *ph = &img->ph[i];
+		/* A PT_INTERP without file contents has no bytes to zero. */
+		if (ph->type == PT_INTERP && ph->filesz
+		    && zero_range(img, p, ph->offset, ph->filesz, "interpreter string") < 0)
 			return -1;
+	}
 	return size ? zero_range(img, p, off, size, ".dynstr") : 0;
 }
 
@@ -545,36 +399,57 @@ static void fill_result(const struct dynamic *dyn, const struct growth_request *
 	g->str_moved = rq->str_slack != 0;
 	g->dyn_moved = rq->dyn_slack != 0;
 	g->interp_moved = rq->interp != NULL;
+	g->ph_moved = l->ph != PH_STAYS;
 	g->str_off = l->off + l->str_at;
 	g->str_vaddr = l->vaddr + l->str_at;
 	g->str_size = dyn ? dyn->str_size + rq->str_slack : 0;
 	g->dyn_off = l->off + l->dyn_at;
 	g->dyn_vaddr = l->vaddr + l->dyn_at;
 	g->dyn_slots = l->dyn_slots;
-	g->bytes_added = l->off + l->len - old_size;
+	g->bytes_added = l->len ? l->off + l->len - old_size : 0;
+}
+
+/* The new bytes, then the switch: the appended region (if any) and a
+ * table moved into the first load's unused bytes are written first. */
+static int plan_growth_writes(const struct elf_image *img, const struct layout *l,
+			      const struct xphdr *ph, size_t nph, unsigned char *buf, struct plan *p)
+{
+	if (l->len) {
+		p->grow_to = l->off + l->len;
+		/* The tables are content; the padding before them is alignment,
+		 * which plan_check_size() allows a few pages of. */
+		p->added += l->len;
+		p->kept += l->off + l->len - img->size;
+		if (plan_add(p, l->off, buf, l->len, "growth: new tables (%llu bytes)",
+			     (unsigned long long)l->len) < 0)
+			return -1;
+	}
+	if (l->ph == PH_GAP && plan_gap_table(img, l, ph, nph, p) < 0)
+		return -1;
+	return plan_switch(img, l, ph, nph, p);
+}
+
+static const char *way_name(const struct layout *l)
+{
+	if (l->ph == PH_GAP)
+		return "program headers moved after the first segment's contents";
+	if (l->ph == PH_REGION)
+		return "program headers moved";
+	return l->way == MAP_TAIL ? "extending the last segment" : "in place of a spare program header";
 }
 
 int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 	      const struct growth_request *rq, struct plan *p, struct growth_result *g)
 {
 	struct layout l = { 0 };
-	long first, top, slot;
-	enum slot_cost cost;
-	uint64_t max_end;
 	struct xphdr *ph = NULL;
 	unsigned char *buf = NULL;
 	int rc = -1;
 
 	if ((rq->str_slack || rq->dyn_slack) && (!dyn || !dyn->has_strtab))
 		return error(img->path, "cannot grow: no dynamic string table");
-	if (find_segments(img, rq->keep_note_segment, &first, &top, &slot, &cost, &max_end) < 0)
+	if (place_growth(img, rq, &l) < 0)
 		return -1;
-	l.align = rq->page_size ? rq->page_size : max_load_align(img);
-	/* A lying p_align would make the padding absurd and the arithmetic
-	 * below wrap; no real target aligns segments beyond 1 GiB. */
-	if (l.align > ((uint64_t)1 << 30) || max_end > UINT64_MAX / 2)
-		return error(img->path, "cannot grow: segment alignment or addresses out of range");
-	place_region(img, &l, first, top, slot, cost, max_end);
 	size_pieces(img, dyn, rq, &l);
 	if (l.off > UINT64_MAX / 2 || l.len > UINT64_MAX / 4 || l.vaddr > UINT64_MAX / 2
 	    || (!img->cls.is64 && l.vaddr + l.len > UINT32_MAX))
@@ -587,21 +462,14 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 		goto out;
 	}
 	size_t nph = new_phdrs(img, &l, g, rq, ph);
-	if (build_region(img, dyn, rq, &l, g, ph, nph, buf) < 0)
+	if (apply_execstack(img, rq->execstack, ph, nph) < 0
+	    || build_region(img, dyn, rq, &l, g, ph, nph, buf) < 0)
 		goto out;
 	trace(rq->debug, img->path, "growing by %llu bytes: new segment at offset 0x%llx, "
 	      "address 0x%llx, %llu bytes (%s)", (unsigned long long)g->bytes_added,
 	      (unsigned long long)l.off, (unsigned long long)l.vaddr, (unsigned long long)l.len,
-	      l.way == MAP_TAIL ? "extending the last segment" :
-	      l.way == MAP_SLOT ? "in place of a spare program header" : "program headers moved");
-	p->grow_to = l.off + l.len;
-	/* The tables are content; the padding before them is alignment,
-	 * which plan_check_size() allows a few pages of. */
-	p->added += l.len;
-	p->kept += l.off + l.len - img->size;
-	if (plan_add(p, l.off, buf, l.len, "growth: new tables (%llu bytes)",
-		     (unsigned long long)l.len) < 0
-	    || plan_switch(img, &l, ph, nph, p) < 0)
+	      way_name(&l));
+	if (plan_growth_writes(img, &l, ph, nph, buf, p) < 0)
 		goto out;
 	if (g->str_moved && !g->dyn_moved && switch_strtab(img, dyn, g, p) < 0)
 		goto out;

@@ -3,7 +3,7 @@
  * Nothing existing is moved or copied except the small tables that must
  * grow (.dynstr, .dynamic, the interpreter string; the program header
  * table only when a new PT_LOAD needs an entry and none can be taken
- * over, see grow.c).  Their new copies go into new
+ * over, or when it lies inside a section's bytes, see place.c).  Their new copies go into new
  * space after the last byte of the file, mapped by a new PT_LOAD above
  * every existing segment (or by extending a PT_LOAD that already ends the
  * file, so repeated growth adds bytes, not pages).  The cost is the size
@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/options.h"
 #include "elf/dynamic.h"
 #include "elf/image.h"
 #include "plan/plan.h"
@@ -32,11 +33,15 @@ struct growth_request {
 	const char *interp;     /* new interpreter string, or NULL */
 	uint64_t page_size;     /* 0: the file's largest PT_LOAD alignment */
 	bool keep_note_segment; /* never take a PT_NOTE's entry that loses a note */
+	bool phdr_padding;      /* pad as much as a moved table needs (place.c) */
+	/* Applied to PT_GNU_STACK in the new program headers, which may be
+	 * reordered or moved: the caller does not plan it again. */
+	enum execstack_op execstack;
 	bool debug;
 };
 
 struct growth_result {
-	bool str_moved, dyn_moved, interp_moved;
+	bool str_moved, dyn_moved, interp_moved, ph_moved;
 	uint64_t str_off, str_vaddr, str_size;
 	uint64_t dyn_off, dyn_vaddr;
 	size_t dyn_slots;

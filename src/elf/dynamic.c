@@ -81,6 +81,12 @@ static int locate_strtab(const struct elf_image *img, struct dynamic *dyn)
 		return error(img->path, "dynamic string table is empty");
 	if (!vaddr_to_offset(img, dyn->str_vaddr, dyn->str_size, &dyn->str_off))
 		return error(img->path, "dynamic string table lies outside the loaded file contents");
+	/* gABI: a string table's last byte holds a NUL, ensuring termination
+	 * for all strings.  Without it the last string runs on into whatever
+	 * follows, and its readers (symbol and version names) cannot tell. */
+	if (img->map[dyn->str_off + dyn->str_size - 1] != '\0')
+		return error(img->path, "dynamic string table is not NUL-terminated (DT_STRSZ %llu)",
+			     (unsigned long long)dyn->str_size);
 	dyn->has_strtab = true;
 	return 0;
 }
@@ -108,6 +114,13 @@ int dynamic_load(const struct elf_image *img, struct dynamic *dyn)
 	dyn->phndx = (size_t)i;
 	dyn->off = img->ph[i].offset;
 	dyn->entsize = dyn_size(img->cls);
+	/* A separate debug file (objcopy --only-keep-debug) keeps PT_DYNAMIC
+	 * over a NOBITS .dynamic: the table is not in the file.  That is no
+	 * reason to refuse the file; there is just nothing to read. */
+	if (img->ph[i].filesz == 0) {
+		dyn->empty = true;
+		return 0;
+	}
 	if (img->ph[i].filesz < dyn->entsize)
 		return error(img->path, "dynamic segment is too small");
 	if (decode_entries(img, dyn) < 0 || locate_strtab(img, dyn) < 0

@@ -24,10 +24,13 @@ struct dynamic {
 	size_t slots;          /* entries the segment can hold (incl. DT_NULLs) */
 	struct xdyn *ent;      /* count entries, decoded */
 	bool has_strtab;
+	bool empty;            /* PT_DYNAMIC has no file contents (p_filesz 0) */
 	uint64_t str_vaddr, str_off, str_size;
 };
 
-/* 0 when found, 1 when the file has no PT_DYNAMIC, -1 on error. */
+/* 0 when found, 1 when the file has no PT_DYNAMIC, -1 on error.  Found
+ * includes a PT_DYNAMIC without file contents (a separate debug file):
+ * then `empty` is set and the table has no entries. */
 int dynamic_load(const struct elf_image *img, struct dynamic *dyn);
 void dynamic_free(struct dynamic *dyn);
 

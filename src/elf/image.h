@@ -32,6 +32,10 @@ struct elf_image {
 	size_t phnum, shnum, shstrndx;
 	struct xphdr *ph;
 	struct xshdr *sh;
+	/* The section whose contents hold the program header table, or 0:
+	 * those bytes are the section's, so an edit never writes them and
+	 * moves the table instead (edit/grow.c). */
+	size_t phdr_section;
 	bool validated;
 };
 

@@ -66,12 +66,16 @@ const char *interpreter_of(const struct elf_image *img, size_t *phndx)
 
 		if (p->type != PT_INTERP)
 			continue;
-		if (p->filesz == 0 || !memchr(img->map + p->offset, '\0', p->filesz)) {
+		if (phndx)
+			*phndx = i;
+		/* A separate debug file keeps PT_INTERP over a NOBITS .interp:
+		 * there is no string in the file, as patchelf also reads it. */
+		if (p->filesz == 0)
+			return "";
+		if (!memchr(img->map + p->offset, '\0', p->filesz)) {
 			error(img->path, "interpreter (PT_INTERP) is not NUL-terminated");
 			return NULL;
 		}
-		if (phndx)
-			*phndx = i;
 		return (const char *)img->map + p->offset;
 	}
 	error(img->path, "no interpreter (PT_INTERP) found");

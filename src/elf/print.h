@@ -15,7 +15,8 @@ const char *os_abi_name(unsigned abi);
 /* EI_OSABI for a name --set-os-abi accepts (patchelf's spellings), or -1. */
 int os_abi_parse(const char *name);
 
-/* The PT_INTERP string, or NULL (with a message) when absent or broken. */
+/* The PT_INTERP string, or NULL (with a message) when absent or broken;
+ * "" when PT_INTERP has no file contents (a separate debug file). */
 const char *interpreter_of(const struct elf_image *img, size_t *phndx);
 
 #endif

@@ -47,6 +47,25 @@ static int read_section_zero(struct elf_image *img, struct xshdr *s0)
 	return 0;
 }
 
+/* gABI, e_shstrndx: SHN_UNDEF when the file has no section name table;
+ * an index at or above SHN_LORESERVE is written as SHN_XINDEX with the
+ * real one in section 0's sh_link (which otherwise holds 0).  So a file
+ * without section headers has no index to give, the other reserved
+ * values name no section, and SHN_XINDEX with sh_link 0 gives none. */
+static int check_shstrndx(struct elf_image *img, const struct xshdr *s0)
+{
+	unsigned x = img->eh.shstrndx;
+
+	if (img->eh.shoff == 0 && x != SHN_UNDEF)
+		return error(img->path, "section name table index %u without a section header table", x);
+	if (x >= SHN_LORESERVE && x != SHN_XINDEX)
+		return error(img->path, "section name table index 0x%x is a reserved index", x);
+	if (x == SHN_XINDEX && s0 && s0->link == SHN_UNDEF)
+		return error(img->path, "section name table index is SHN_XINDEX, but section 0 "
+			     "holds none (sh_link 0)");
+	return 0;
+}
+
 static int resolve_counts(struct elf_image *img)
 {
 	struct xshdr s0 = { 0 };
@@ -58,9 +77,9 @@ static int resolve_counts(struct elf_image *img)
 		if (img->eh.shnum != 0 || img->eh.phnum == PN_XNUM)
 			return error(img->path, "section count without a section header table");
 		img->shstrndx = SHN_UNDEF;
-		return 0;
+		return check_shstrndx(img, NULL);
 	}
-	if (read_section_zero(img, &s0) < 0)
+	if (read_section_zero(img, &s0) < 0 || check_shstrndx(img, &s0) < 0)
 		return -1;
 	if (img->eh.shnum == 0)
 		img->shnum = s0.size;
@@ -163,12 +182,28 @@ static int cmp_extent(const void *a, const void *b)
 {
 	const struct extent *x = a, *y = b;
 
-	return x->off < y->off ? -1 : x->off > y->off;
+	/* At one offset, the longer first: a container before its contents. */
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
+/* The one overlap a file may have: the program header table inside one
+ * section's contents (a section that records the headers).  Any other
+ * pair is refused. */
+static bool table_in_section(const struct extent *a, const struct extent *b)
+{
+	const struct extent *t = a->index ? b : a, *s = a->index ? a : b;
+
+	return !t->index && s->index && strcmp(t->what, "program header table") == 0
+	       && s->off <= t->off && t->end <= s->end;
 }
 
 /* Sections with file contents, the ELF header and the two header tables
  * must not overlap: a file where they do is lying about its layout, and an
- * edit made through one view would silently change another. */
+ * edit made through one view would silently change another.  Each extent
+ * is compared with the one reaching furthest before it, so an extent
+ * inside another is compared with what follows too. */
 static int check_overlaps(struct elf_image *img)
 {
 	size_t n = 0, cap = img->shnum + 3;
@@ -191,11 +226,16 @@ static int check_overlaps(struct elf_image *img)
 		ex[n++] = (struct extent){ s->offset, s->offset + s->size, "section", i };
 	}
 	qsort(ex, n, sizeof(*ex), cmp_extent);
-	for (size_t i = 1; i < n && rc == 0; i++)
-		if (ex[i].off < ex[i - 1].end)
+	for (size_t i = 1, far = 0; i < n && rc == 0; i++) {
+		if (ex[i].off < ex[far].end && table_in_section(&ex[far], &ex[i]) && !img->phdr_section)
+			img->phdr_section = ex[far].index ? ex[far].index : ex[i].index;
+		else if (ex[i].off < ex[far].end)
 			rc = error(img->path, "%s%s overlaps %s%s", ex[i].what,
-				   ex[i].index ? " contents" : "", ex[i - 1].what,
-				   ex[i - 1].index ? " contents" : "");
+				   ex[i].index ? " contents" : "", ex[far].what,
+				   ex[far].index ? " contents" : "");
+		if (ex[i].end > ex[far].end)
+			far = i;
+	}
 	free(ex);
 	return rc;
 }

@@ -19,22 +19,41 @@ struct headers {
 	uint64_t size;
 };
 
+/* Each problem has a message, which names things by their index in the
+ * file it describes, and a key, which names them by what they are: a
+ * segment by its offset and address, a section by its type, address and
+ * size.  An edit that renumbers the program headers (growth takes an
+ * entry, or inserts the new PT_LOAD) shifts the indices, so the problems
+ * of the input and of the result are matched by key: a writable and
+ * executable segment the input already had is not one the edit made. */
 struct problems {
 	char msg[MAX_PROBLEMS][160];
+	char key[MAX_PROBLEMS][64];
 	size_t n;
 };
 
-static void problem(struct problems *pr, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static void problem(struct problems *pr, const char *key, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
-static void problem(struct problems *pr, const char *fmt, ...)
+static void problem(struct problems *pr, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (pr->n == MAX_PROBLEMS)
 		return;
+	snprintf(pr->key[pr->n], sizeof(pr->key[0]), "%s", key);
 	va_start(ap, fmt);
 	vsnprintf(pr->msg[pr->n++], sizeof(pr->msg[0]), fmt, ap);
 	va_end(ap);
+}
+
+/* A segment's identity across an edit: its kind of problem, file offset
+ * and address (growth changes sizes and flags of the segment it extends,
+ * never where it starts). */
+static const char *segment_key(char *buf, size_t n, const char *what, const struct xphdr *p)
+{
+	snprintf(buf, n, "%s %llx %llx", what, (unsigned long long)p->offset,
+		 (unsigned long long)p->vaddr);
+	return buf;
 }
 
 /* Bytes [off, off + len) of the file as the plan leaves it. */
@@ -130,8 +149,11 @@ static void check_sections(const struct headers *h, struct problems *pr)
 		    || (s->type == SHT_NOBITS && (s->flags & SHF_TLS)))
 			continue;
 		size_t n = loads_holding(h, s->offset, s->addr, s->size, s->type == SHT_NOBITS, &which);
+		char key[64];
+		snprintf(key, sizeof(key), "section %x %llx %llx", s->type, (unsigned long long)s->addr,
+			 (unsigned long long)s->size);
 		if (n != 1)
-			problem(pr, "allocated section %zu at 0x%llx is in %zu loadable segments", i,
+			problem(pr, key, "allocated section %zu at 0x%llx is in %zu loadable segments", i,
 				(unsigned long long)s->addr, n);
 	}
 }
@@ -153,44 +175,96 @@ static void check_special(const struct headers *h, struct problems *pr)
 		size_t which = 0;
 		if (p->type != PT_PHDR && p->type != PT_DYNAMIC && p->type != PT_INTERP)
 			continue;
+		const char *name = segment_name(p->type);
+		char key[64];
 		if (loads_holding(h, p->offset, p->vaddr, p->filesz, false, &which) != 1) {
-			problem(pr, "%s is not inside exactly one loadable segment", segment_name(p->type));
+			snprintf(key, sizeof(key), "%s outside", name);
+			problem(pr, key, "%s is not inside exactly one loadable segment", name);
 			continue;
 		}
+		snprintf(key, sizeof(key), "%s unreadable", name);
 		if (!(h->ph[which].flags & PF_R))
-			problem(pr, "%s lies in a segment that is not readable", segment_name(p->type));
-		if (p->type == PT_PHDR && !range_ok(h->eh.phoff, 0, h->size))
-			problem(pr, "PT_PHDR does not describe the program header table");
-		if (p->type == PT_PHDR && p->offset != h->eh.phoff)
-			problem(pr, "PT_PHDR does not describe the program header table");
+			problem(pr, key, "%s lies in a segment that is not readable", name);
+		if (p->type == PT_PHDR && (!range_ok(h->eh.phoff, 0, h->size) || p->offset != h->eh.phoff))
+			problem(pr, "PT_PHDR table", "PT_PHDR does not describe the program header table");
 	}
 }
 
 static void check_loads(const struct headers *h, struct problems *pr)
 {
 	const struct xphdr *prev = NULL;
+	char k[64];
 
 	for (size_t i = 0; i < h->phnum; i++) {
 		const struct xphdr *p = &h->ph[i];
 		if (p->type != PT_LOAD)
 			continue;
 		if (p->align > 1 && (p->offset & (p->align - 1)) != (p->vaddr & (p->align - 1)))
-			problem(pr, "loadable segment %zu: offset and address disagree modulo %llu", i,
+			problem(pr, segment_key(k, sizeof(k), "congruence", p),
+				"loadable segment %zu: offset and address disagree modulo %llu", i,
 				(unsigned long long)p->align);
 		if ((p->flags & PF_W) && (p->flags & PF_X))
-			problem(pr, "loadable segment %zu is writable and executable", i);
+			problem(pr, segment_key(k, sizeof(k), "wx", p),
+				"loadable segment %zu is writable and executable", i);
 		if (p->filesz && !range_ok(p->offset, p->filesz, h->size))
-			problem(pr, "loadable segment %zu lies outside the file", i);
+			problem(pr, segment_key(k, sizeof(k), "outside", p),
+				"loadable segment %zu lies outside the file", i);
 		if (prev) {
 			uint64_t a = p->align > 1 ? p->align : 1;
 			if (p->vaddr < prev->vaddr)
-				problem(pr, "loadable segment %zu is out of address order", i);
+				problem(pr, segment_key(k, sizeof(k), "order", p),
+					"loadable segment %zu is out of address order", i);
 			else if ((p->vaddr & ~(a - 1)) < align_up(prev->vaddr + prev->memsz, a)
 				 && p->vaddr < prev->vaddr + prev->memsz)
-				problem(pr, "loadable segment %zu overlaps the one before it", i);
+				problem(pr, segment_key(k, sizeof(k), "overlap", p),
+					"loadable segment %zu overlaps the one before it", i);
 		}
 		prev = p;
 	}
+}
+
+static bool is_program(const struct headers *h)
+{
+	if (h->eh.type == ET_EXEC)
+		return true;
+	for (size_t i = 0; i < h->phnum; i++)
+		if (h->ph[i].type == PT_INTERP)
+			return true;
+	return false;
+}
+
+/* A program's table must be where every loader looks (edit/place.c):
+ * Linux before 5.18 at the first PT_LOAD's p_vaddr - p_offset plus
+ * e_phoff, qemu-user at the smallest p_vaddr - p_offset plus e_phoff,
+ * Linux 5.18 and later in the PT_LOAD that holds e_phoff.  They agree
+ * when that PT_LOAD has the first one's p_vaddr - p_offset and no PT_LOAD
+ * has a smaller one. */
+static void check_table_found(const struct elf_image *img, const struct headers *h,
+			      struct problems *pr)
+{
+	const struct xphdr *first = NULL;
+	uint64_t len = h->phnum * phdr_size(img->cls);
+	bool in_load = false, smaller = false;
+
+	if (!is_program(h) || h->phnum == 0)
+		return;
+	for (size_t i = 0; i < h->phnum; i++) {
+		const struct xphdr *p = &h->ph[i];
+		if (p->type != PT_LOAD)
+			continue;
+		if (!first)
+			first = p;
+		smaller = smaller || p->vaddr - p->offset < first->vaddr - first->offset;
+		in_load = in_load || (p->offset <= h->eh.phoff
+				      && range_ok(h->eh.phoff - p->offset, len, p->filesz)
+				      && p->vaddr - p->offset == first->vaddr - first->offset);
+	}
+	if (first && !in_load)
+		problem(pr, "table found", "the program header table is not in a loadable segment at "
+			"the first one's address less offset (Linux before 5.18 would not find it)");
+	if (first && smaller)
+		problem(pr, "table found qemu", "a loadable segment's address less offset is below the "
+			"first one's (qemu-user would not find the program header table)");
 }
 
 static bool note_at(const struct headers *h, uint64_t vaddr)
@@ -229,8 +303,11 @@ static void check_fixed(const struct elf_image *img, const struct headers *h, st
 			note_dropped = true;
 			continue;
 		}
+		/* Indices of the input: the key needs nothing more. */
+		char key[64];
+		snprintf(key, sizeof(key), "fixed %zu", i);
 		if (!found)
-			problem(pr, "program header %zu (type 0x%x) moved or changed", i, o->type);
+			problem(pr, key, "program header %zu (type 0x%x) moved or changed", i, o->type);
 	}
 }
 
@@ -240,6 +317,7 @@ static void check_all(const struct elf_image *img, const struct headers *h, stru
 	check_special(h, pr);
 	check_loads(h, pr);
 	check_fixed(img, h, pr);
+	check_table_found(img, h, pr);
 }
 
 static int collect(const struct elf_image *img, const struct plan *plan, struct problems *pr)
@@ -251,6 +329,26 @@ static int collect(const struct elf_image *img, const struct plan *plan, struct 
 		check_all(img, &h, pr);
 	free_headers(&h);
 	return rc;
+}
+
+/* A program header table inside a section's contents is left as it is
+ * (growth moves it): a planned write into it is a bug in the planner, or
+ * a file whose tables share bytes with it, and is refused either way. */
+static int table_bytes_kept(const struct elf_image *img, const struct plan *plan)
+{
+	uint64_t lo = img->eh.phoff, len = img->phnum * phdr_size(img->cls);
+	int n = 0;
+
+	if (!img->phdr_section || !plan)
+		return 0;
+	for (size_t i = 0; i < plan->n && n == 0; i++) {
+		const struct plan_write *w = &plan->w[i];
+		if (w->len && len && w->off < lo + len && lo < w->off + w->len)
+			n = error(img->path, "planned result fails a layout check: %s writes into the "
+				  "program header table, whose bytes are section %zu's", w->what,
+				  img->phdr_section) < 0;
+	}
+	return n;
 }
 
 int layout_verify(const struct elf_image *img, const struct plan *plan)
@@ -270,11 +368,11 @@ int layout_verify(const struct elf_image *img, const struct plan *plan)
 	}
 	if (collect(img, NULL, before) < 0 || collect(img, plan, after) < 0)
 		goto out;
-	n = 0;
+	n = table_bytes_kept(img, plan);
 	for (size_t i = 0; i < after->n; i++) {
 		bool old = false;
 		for (size_t k = 0; k < before->n && !old; k++)
-			old = strcmp(after->msg[i], before->msg[k]) == 0;
+			old = strcmp(after->key[i], before->key[k]) == 0;
 		if (!old) {
 			error(img->path, "planned result fails a layout check: %s", after->msg[i]);
 			n++;

@@ -230,6 +230,25 @@ static int symjob_load(struct strip *s, const struct symjob *j, struct symwork *
 	return 0;
 }
 
+/* gABI: st_shndx is a section header table index, or a reserved value;
+ * SHN_XINDEX defers to the table's SHT_SYMTAB_SHNDX section.  A symbol
+ * naming a section the file lacks cannot be renumbered: refused rather
+ * than copied with an index that names nothing.  (A section with no name,
+ * sh_name 0, is a section: gABI string index 0 means "no name".) */
+static int names_no_section(const struct strip *s, const struct symjob *j, size_t i,
+			    const struct xsym *y, uint64_t sec)
+{
+	const char *tab = strip_section_name(s, j->si);
+
+	if (y->shndx == SHN_XINDEX && j->xi < 0)
+		return error(s->path, "symbol %zu of %s has SHN_XINDEX but the table has no "
+			     "SHT_SYMTAB_SHNDX section", i, tab);
+	if (sec != SHN_UNDEF && (y->shndx == SHN_XINDEX || sec < SHN_LORESERVE) && sec >= s->shnum)
+		return error(s->path, "symbol %zu of %s names section %llu, which does not exist", i,
+			     tab, (unsigned long long)sec);
+	return 0;
+}
+
 /* Copies the entries that stay into w->nsyms, renumbering their section
  * indices, and marks the names they use. */
 static int symjob_filter(const struct strip *s, struct symjob *j, struct symwork *w)
@@ -243,7 +262,9 @@ static int symjob_filter(const struct strip *s, struct symjob *j, struct symwork
 		sym_peek(s, w->syms + i * es, &y);
 		bool ext = y.shndx == SHN_XINDEX && w->xs;
 		uint64_t sec = ext ? load_uint(w->xs + 4 * i, 4, s->cls.msb) : y.shndx;
-		bool regular = sec != SHN_UNDEF && (ext || sec < SHN_LORESERVE) && sec < s->shnum;
+		if (names_no_section(s, j, i, &y, sec) < 0)
+			return -1;
+		bool regular = sec != SHN_UNDEF && (ext || sec < SHN_LORESERVE);
 		bool dead = regular && s->gone[sec];
 		if (i && j->renumber && (dead || (debug && ELF64_ST_TYPE(y.info) == STT_FILE)))
 			continue;
