@@ -418,7 +418,7 @@ static int plan_growth_writes(const struct elf_image *img, const struct layout *
 		p->grow_to = l->off + l->len;
 		/* The tables are content; the padding before them is alignment,
 		 * which plan_check_size() allows a few pages of. */
-		p->added += l->len;
+		p->added += l->len + l->paid_padding;
 		p->kept += l->off + l->len - img->size;
 		if (plan_add(p, l->off, buf, l->len, "growth: new tables (%llu bytes)",
 			     (unsigned long long)l->len) < 0)

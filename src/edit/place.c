@@ -246,10 +246,13 @@ static int place_for_old_kernels(const struct elf_image *img, const struct growt
 	if (l->off + delta < need)
 		l->off = align_up(need - delta, 8);
 	l->vaddr = l->off + delta;
-	if (l->off - img->size > COMPAT_PADDING_UNITS * l->align && !rq->phdr_padding)
-		return error(img->path, "cannot grow: the program headers must move, and where every "
-			     "kernel finds them costs %llu bytes of padding (see --phdr-padding)",
-			     (unsigned long long)(l->off - img->size));
+	if (l->off - img->size > COMPAT_PADDING_UNITS * l->align) {
+		if (!rq->phdr_padding)
+			return error(img->path, "cannot grow: the program headers must move, and where "
+				     "every kernel finds them costs %llu bytes of padding (see "
+				     "--phdr-padding)", (unsigned long long)(l->off - img->size));
+		l->paid_padding = l->off - img->size;
+	}
 	return 0;
 }
 

@@ -40,6 +40,9 @@ struct layout {
 	size_t ph_n;                /* its entries */
 	uint64_t ph_at, str_at, dyn_at, interp_at;   /* in the region */
 	size_t dyn_slots;
+	/* Padding before the region that --phdr-padding paid for: asked
+	 * for, so it counts as content in the plan's size bounds. */
+	uint64_t paid_padding;
 };
 
 /* Fills l->way, l->ph, l->seg, l->first, l->align and, but for a table in
