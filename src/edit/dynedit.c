@@ -161,9 +161,7 @@ static uint64_t largest_free_run(const struct strtab *st)
 {
 	uint64_t best = 0, run = 0;
 
-	if (st->opaque)
-		return 0;
-	for (uint64_t i = 1; i < st->size; i++) {
+	for (uint64_t i = st->opaque ? st->known_from : 1; i < st->size; i++) {
 		run = st->refs[i] ? 0 : run + 1;
 		if (run > best)
 			best = run;
