@@ -39,6 +39,7 @@ struct options {
 	size_t n_replace_needed;
 	const char **add_needed;
 	size_t n_add_needed;
+	bool add_debug_tag;
 
 	/* Growth (issue: growing an ELF when an edit does not fit). */
 	uint64_t page_size;          /* 0: the file's own largest PT_LOAD p_align */

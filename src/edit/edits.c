@@ -91,6 +91,17 @@ static int plan_execstack(const struct elf_image *img, enum execstack_op op, str
 	return write_phdr(img, (size_t)spare, &ph, p, what);
 }
 
+/* Whether the PT_LOAD holding file offset `off` is mapped writable. */
+static bool offset_writable(const struct elf_image *img, uint64_t off)
+{
+	for (size_t i = 0; i < img->phnum; i++) {
+		const struct xphdr *ph = &img->ph[i];
+		if (ph->type == PT_LOAD && off >= ph->offset && off - ph->offset < ph->filesz)
+			return (ph->flags & PF_W) != 0;
+	}
+	return false;
+}
+
 static int need_dyn(const struct elf_image *img, const struct dynamic *dyn, const char *what)
 {
 	if (!dyn)
@@ -291,10 +302,28 @@ static int plan_no_default_lib(struct dyn_model *m)
 	return dynmodel_insert(m, 0, DT_FLAGS_1, DF_1_NODEFLIB, NULL, "--no-default-lib");
 }
 
+/* patchelf adds DT_DEBUG first, moving every entry; it goes last here,
+ * into the spare slot, so nothing moves (ld.so does not mind where).
+ * ld.so writes the r_debug address into it when the file runs as a
+ * program, before RELRO is applied; if .dynamic is not writable at all
+ * (MIPS-style read-only .dynamic), that write would crash the program. */
+static int plan_debug_tag(struct dyn_model *m, const struct growth_result *g)
+{
+	if (dynmodel_find(m, DT_DEBUG, 0) >= 0) {
+		trace(m->debug, m->img->path, "--add-debug-tag: DT_DEBUG is already there");
+		return 0;
+	}
+	if (!(g && g->dyn_moved) && !offset_writable(m->img, m->off))
+		return error(m->img->path, "--add-debug-tag: .dynamic is not writable, and ld.so "
+			     "writes into DT_DEBUG");
+	return dynmodel_insert(m, m->count, DT_DEBUG, 0, NULL, "--add-debug-tag");
+}
+
 static bool wants_dynamic(const struct options *o)
 {
 	return o->set_soname || o->rpath_op != RPATH_KEEP || o->convert != CONVERT_NONE
-	       || o->n_remove_needed || o->n_replace_needed || o->n_add_needed || o->no_default_lib;
+	       || o->n_remove_needed || o->n_replace_needed || o->n_add_needed || o->no_default_lib
+	       || o->add_debug_tag;
 }
 
 static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
@@ -323,6 +352,8 @@ static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
 		if (add_needed(&m, o->add_needed[i]) < 0)
 			goto out;
 	if (o->no_default_lib && plan_no_default_lib(&m) < 0)
+		goto out;
+	if (o->add_debug_tag && plan_debug_tag(&m, g) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -382,6 +413,8 @@ static size_t entry_room(const struct dynamic *dyn, const struct options *o)
 	    && dynamic_find(dyn, DT_RPATH, 0) < 0 && dynamic_find(dyn, DT_RUNPATH, 0) < 0)
 		n++;
 	if (o->no_default_lib && dynamic_find(dyn, DT_FLAGS_1, 0) < 0)
+		n++;
+	if (o->add_debug_tag && dynamic_find(dyn, DT_DEBUG, 0) < 0)
 		n++;
 	return n;
 }

@@ -326,7 +326,9 @@ static int build_region(const struct elf_image *img, const struct dynamic *dyn,
 		if (!ent)
 			return error(img->path, "out of memory");
 		memcpy(ent, dyn->ent, dyn->count * sizeof(*ent));
-		retarget_strtab(ent, dyn->count, g);
+		/* .dynamic may grow alone (a new entry without a string). */
+		if (g->str_moved)
+			retarget_strtab(ent, dyn->count, g);
 		int rc = encode_dyn(img, buf + l->dyn_at, ent, l->dyn_slots);
 		free(ent);
 		if (rc < 0)
