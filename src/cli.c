@@ -43,6 +43,9 @@ static const char usage_text[] =
 "      --remove-needed LIB     drop a DT_NEEDED entry (repeatable)\n"
 "      --replace-needed OLD NEW  rename a DT_NEEDED entry (repeatable)\n"
 "      --no-default-lib        set DF_1_NODEFLIB\n"
+"      --clear-symbol-version SYMBOL  make SYMBOL's .gnu.version entry global\n"
+"                              (repeatable); a version requirement no symbol\n"
+"                              uses any more is dropped from .gnu.version_r\n"
 "      --add-debug-tag         add a DT_DEBUG entry (for debuggers) if none\n"
 "      --clear-execstack       make the stack non-executable\n"
 "      --set-execstack         make the stack executable\n"
@@ -109,7 +112,7 @@ enum opt_id {
 	O_REMOVE_RPATH, O_SHRINK_RPATH, O_ALLOWED_PREFIXES, O_MAKE_RELATIVE, O_NO_STD_DIRS,
 	O_FORCE_RPATH, O_CONVERT_RPATH, O_CONVERT_RUNPATH, O_ADD_NEEDED, O_REMOVE_NEEDED,
 	O_REPLACE_NEEDED, O_NO_DEFAULT_LIB, O_CLEAR_EXECSTACK, O_SET_EXECSTACK, O_OUTPUT,
-	O_ADD_DEBUG_TAG,
+	O_CLEAR_SYMVER, O_ADD_DEBUG_TAG,
 	O_PRESERVE, O_DRY_RUN, O_DEBUG, O_HELP, O_VERSION, O_END_OPTIONS,
 	O_PAGE_SIZE, O_NO_GROW, O_KEEP_NOTES, O_CHECK,
 	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
@@ -148,6 +151,7 @@ static const struct opt_spec specs[] = {
 	{ "--remove-needed", NULL, 1, O_REMOVE_NEEDED },
 	{ "--replace-needed", NULL, 2, O_REPLACE_NEEDED },
 	{ "--no-default-lib", NULL, 0, O_NO_DEFAULT_LIB },
+	{ "--clear-symbol-version", NULL, 1, O_CLEAR_SYMVER },
 	{ "--add-debug-tag", NULL, 0, O_ADD_DEBUG_TAG },
 	{ "--clear-execstack", NULL, 0, O_CLEAR_EXECSTACK },
 	{ "--set-execstack", NULL, 0, O_SET_EXECSTACK },
@@ -291,6 +295,7 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 		break;
 	}
 	case O_NO_DEFAULT_LIB: o->no_default_lib = true; break;
+	case O_CLEAR_SYMVER: return push(&o->clear_version, &o->n_clear_version, v);
 	case O_ADD_DEBUG_TAG: o->add_debug_tag = true; break;
 	case O_CLEAR_EXECSTACK: o->execstack = EXECSTACK_CLEAR; break;
 	case O_SET_EXECSTACK: o->execstack = EXECSTACK_SET; break;

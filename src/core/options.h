@@ -39,6 +39,8 @@ struct options {
 	size_t n_replace_needed;
 	const char **add_needed;
 	size_t n_add_needed;
+	const char **clear_version;  /* --clear-symbol-version SYMBOL */
+	size_t n_clear_version;
 	bool add_debug_tag;
 
 	/* Growth (issue: growing an ELF when an edit does not fit). */

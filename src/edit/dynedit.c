@@ -388,6 +388,17 @@ int dynmodel_insert(struct dyn_model *m, size_t at, int64_t tag, uint64_t val, c
 	return write_entries(m, at, m->count, what);
 }
 
+int dynmodel_release_string(struct dyn_model *m, uint64_t off, const char *what)
+{
+	struct old_range r;
+
+	if (off >= m->str.size)
+		return 0;
+	r = (struct old_range){ off, strtab_len(&m->str, off) + 1 };
+	strtab_unref(&m->str, off);
+	return scrub(m, &r, 1, what);
+}
+
 int dynmodel_set_entry(struct dyn_model *m, size_t idx, int64_t tag, uint64_t val, const char *what)
 {
 	if (m->ent[idx].tag == tag && m->ent[idx].val == val)

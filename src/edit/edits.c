@@ -11,6 +11,7 @@
 #include "edit/dynedit.h"
 #include "edit/grow.h"
 #include "edit/rpath.h"
+#include "edit/symver.h"
 #include "elf/print.h"
 #include "plan/plan.h"
 
@@ -323,7 +324,7 @@ static bool wants_dynamic(const struct options *o)
 {
 	return o->set_soname || o->rpath_op != RPATH_KEEP || o->convert != CONVERT_NONE
 	       || o->n_remove_needed || o->n_replace_needed || o->n_add_needed || o->no_default_lib
-	       || o->add_debug_tag;
+	       || o->n_clear_version || o->add_debug_tag;
 }
 
 static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
@@ -351,6 +352,9 @@ static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
 	for (size_t i = 0; i < o->n_add_needed; i++)
 		if (add_needed(&m, o->add_needed[i]) < 0)
 			goto out;
+	if (o->n_clear_version
+	    && plan_clear_versions(&m, dyn, o->clear_version, o->n_clear_version) < 0)
+		goto out;
 	if (o->no_default_lib && plan_no_default_lib(&m) < 0)
 		goto out;
 	if (o->add_debug_tag && plan_debug_tag(&m, g) < 0)
