@@ -34,7 +34,10 @@ static const char usage_text[] =
 "      --remove-rpath          drop DT_RPATH and DT_RUNPATH entries\n"
 "      --shrink-rpath          keep only directories holding a needed library\n"
 "      --allowed-rpath-prefixes P1:P2  with --shrink-rpath, keep only these\n"
-"      --make-rpath-relative ROOTDIR   make entries under ROOTDIR $ORIGIN-relative\n"
+"      --make-rpath-relative ROOTDIR   keep the entries found under ROOTDIR, as\n"
+"                              paths on the target (ROOTDIR/usr/lib -> /usr/lib)\n"
+"      --relative-to-file      with --make-rpath-relative, write them as\n"
+"                              $ORIGIN/... from the file's directory instead\n"
 "      --no-standard-lib-dirs  with --make-rpath-relative, drop /lib, /usr/lib\n"
 "      --force-rpath           write DT_RPATH (default for a new entry: DT_RUNPATH)\n"
 "      --convert-rpath         turn DT_RPATH into DT_RUNPATH\n"
@@ -112,7 +115,7 @@ enum opt_id {
 	O_REMOVE_RPATH, O_SHRINK_RPATH, O_ALLOWED_PREFIXES, O_MAKE_RELATIVE, O_NO_STD_DIRS,
 	O_FORCE_RPATH, O_CONVERT_RPATH, O_CONVERT_RUNPATH, O_ADD_NEEDED, O_REMOVE_NEEDED,
 	O_REPLACE_NEEDED, O_NO_DEFAULT_LIB, O_CLEAR_EXECSTACK, O_SET_EXECSTACK, O_OUTPUT,
-	O_CLEAR_SYMVER, O_ADD_DEBUG_TAG,
+	O_CLEAR_SYMVER, O_ADD_DEBUG_TAG, O_RELATIVE_TO_FILE,
 	O_PRESERVE, O_DRY_RUN, O_DEBUG, O_HELP, O_VERSION, O_END_OPTIONS,
 	O_PAGE_SIZE, O_NO_GROW, O_KEEP_NOTES, O_CHECK,
 	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
@@ -144,6 +147,7 @@ static const struct opt_spec specs[] = {
 	{ "--allowed-rpath-prefixes", NULL, 1, O_ALLOWED_PREFIXES },
 	{ "--make-rpath-relative", NULL, 1, O_MAKE_RELATIVE },
 	{ "--no-standard-lib-dirs", NULL, 0, O_NO_STD_DIRS },
+	{ "--relative-to-file", NULL, 0, O_RELATIVE_TO_FILE },
 	{ "--force-rpath", NULL, 0, O_FORCE_RPATH },
 	{ "--convert-rpath", NULL, 0, O_CONVERT_RPATH },
 	{ "--convert-runpath", NULL, 0, O_CONVERT_RUNPATH },
@@ -280,6 +284,7 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	case O_MAKE_RELATIVE: o->root_dir = v; return set_rpath_op(o, RPATH_RELATIVE, NULL);
 	case O_ALLOWED_PREFIXES: o->allowed_prefixes = v; break;
 	case O_NO_STD_DIRS: o->no_std_lib_dirs = true; break;
+	case O_RELATIVE_TO_FILE: o->relative_to_file = true; break;
 	case O_FORCE_RPATH: o->force_rpath = true; break;
 	case O_CONVERT_RPATH: o->convert = CONVERT_TO_RUNPATH; break;
 	case O_CONVERT_RUNPATH: o->convert = CONVERT_TO_RPATH; break;
@@ -366,6 +371,8 @@ static int check_combination(const struct options *o)
 		return error(NULL, "--allowed-rpath-prefixes needs --shrink-rpath");
 	if (o->no_std_lib_dirs && o->rpath_op != RPATH_RELATIVE)
 		return error(NULL, "--no-standard-lib-dirs needs --make-rpath-relative");
+	if (o->relative_to_file && o->rpath_op != RPATH_RELATIVE)
+		return error(NULL, "--relative-to-file needs --make-rpath-relative");
 	if ((o->root || o->library_path) && !o->report && !o->json && !o->print_deps && !o->tree
 	    && !o->install_missing && !o->compare_static)
 		return error(NULL, "--root and --library-path need --print-deps, --install-missing, "

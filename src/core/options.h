@@ -30,6 +30,7 @@ struct options {
 	const char *allowed_prefixes;
 	const char *root_dir;        /* RPATH_RELATIVE */
 	bool no_std_lib_dirs;
+	bool relative_to_file;       /* RPATH_RELATIVE: $ORIGIN/..., not /... */
 	enum rpath_convert convert;
 	enum execstack_op execstack;
 	bool no_default_lib;

@@ -175,7 +175,9 @@ static char *new_rpath(struct dyn_model *m, const struct options *o, const char 
 	case RPATH_SET: r = strdup(o->rpath_arg); break;
 	case RPATH_ADD: r = rpath_add(cur, o->rpath_arg); break;
 	case RPATH_SHRINK: r = rpath_shrink(&c, cur, o->allowed_prefixes); break;
-	case RPATH_RELATIVE: r = rpath_relative(&c, cur, o->root_dir, o->no_std_lib_dirs); break;
+	case RPATH_RELATIVE:
+		r = rpath_relative(&c, cur, o->root_dir, o->no_std_lib_dirs, o->relative_to_file);
+		break;
 	default: BUG("no new rpath for op %d", (int)o->rpath_op);
 	}
 	free(needed);
