@@ -104,9 +104,11 @@ static const char usage_text[] =
 "  -V, --version               show the version and exit\n"
 "\n"
 "Unlike patchelf, an edit keeps the entry's type: DT_RPATH stays DT_RPATH.\n"
-"An argument @FILE to --set-rpath, --add-rpath, --set-interpreter or\n"
-"--set-soname reads the value from FILE.\n"
-"Exit status: 0 on success, 1 if any FILE failed, 2 on a usage error.\n"
+"An argument @FILE to --set-interpreter, --set-os-abi, --set-soname,\n"
+"--set-rpath, --add-rpath, --add-needed, --remove-needed,\n"
+"--clear-symbol-version or --output reads the value from FILE.\n"
+"Exit status: 0 on success, 1 if any FILE (or @FILE) failed, 2 on a usage\n"
+"error.\n"
 "Report bugs to: " PACKAGE_BUGREPORT "\n";
 
 enum opt_id {
@@ -228,9 +230,16 @@ static const char *resolve_at_file(const char *arg, char **owned)
 			buf = nb;
 		}
 	}
+	/* A directory opens, but reading it fails: not an empty value. */
+	int read_errno = ferror(f) ? errno : 0;
 	fclose(f);
 	if (!buf) {
 		error(NULL, "out of memory");
+		return NULL;
+	}
+	if (read_errno) {
+		free(buf);
+		error(arg + 1, "cannot read: %s", strerror(read_errno));
 		return NULL;
 	}
 	buf[len] = '\0';
@@ -259,7 +268,21 @@ static int set_rpath_op(struct options *o, enum rpath_op op, const char *arg)
 	return 0;
 }
 
-static int apply(struct options *o, enum opt_id id, char **a, char **owned)
+/* The options whose argument patchelf 0.19 reads from FILE when it is
+ * spelled @FILE (resolveArgument() in patchelf.cc). */
+static bool takes_at_file(enum opt_id id)
+{
+	switch (id) {
+	case O_SET_INTERP: case O_SET_OS_ABI: case O_SET_SONAME: case O_SET_RPATH:
+	case O_ADD_RPATH: case O_ADD_NEEDED: case O_REMOVE_NEEDED: case O_CLEAR_SYMVER:
+	case O_OUTPUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int apply(struct options *o, enum opt_id id, const char *const *a)
 {
 	const char *v = a[0];
 
@@ -270,15 +293,11 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	case O_PRINT_RPATH: o->print_rpath = true; break;
 	case O_PRINT_EXECSTACK: o->print_execstack = true; break;
 	case O_PRINT_NEEDED: o->print_needed = true; break;
-	case O_SET_INTERP: o->set_interp = resolve_at_file(v, owned); return o->set_interp ? 0 : -1;
+	case O_SET_INTERP: o->set_interp = v; break;
 	case O_SET_OS_ABI: o->set_os_abi = v; break;
-	case O_SET_SONAME: o->set_soname = resolve_at_file(v, owned); return o->set_soname ? 0 : -1;
-	case O_SET_RPATH:
-	case O_ADD_RPATH:
-		v = resolve_at_file(v, owned);
-		if (!v)
-			return -1;
-		return set_rpath_op(o, id == O_SET_RPATH ? RPATH_SET : RPATH_ADD, v);
+	case O_SET_SONAME: o->set_soname = v; break;
+	case O_SET_RPATH: return set_rpath_op(o, RPATH_SET, v);
+	case O_ADD_RPATH: return set_rpath_op(o, RPATH_ADD, v);
 	case O_REMOVE_RPATH: return set_rpath_op(o, RPATH_REMOVE, NULL);
 	case O_SHRINK_RPATH: return set_rpath_op(o, RPATH_SHRINK, NULL);
 	case O_MAKE_RELATIVE: o->root_dir = v; return set_rpath_op(o, RPATH_RELATIVE, NULL);
@@ -393,6 +412,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		const struct opt_spec *s = only_files ? NULL : find_spec(argv[i]);
+		const char *args[2] = { NULL, NULL };
 		char *owned = NULL;
 
 		if (!s && !only_files && argv[i][0] == '-' && argv[i][1] != '\0')
@@ -409,9 +429,16 @@ int options_parse(struct options *o, int argc, char **argv)
 		if (argc - 1 - i < s->nargs)
 			return error(NULL, "option '%s' needs %d argument%s", argv[i], s->nargs,
 				     s->nargs > 1 ? "s" : "");
-		int rc = apply(o, s->id, &argv[i + 1], &owned);
+		for (int k = 0; k < s->nargs; k++)
+			args[k] = argv[i + 1 + k];
+		/* A FILE that cannot be read fails like an input file, as in
+		 * patchelf: exit status 1, not a usage error. */
+		if (s->nargs == 1 && takes_at_file(s->id)
+		    && !(args[0] = resolve_at_file(args[0], &owned)))
+			return PARSE_FILE_ERROR;
 		if (keep_owned(o, owned) < 0)
 			return -1;
+		int rc = apply(o, s->id, args);
 		if (rc != 0)
 			return rc;
 		i += s->nargs;

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 
 	if (rc != 0) {
 		options_free(&o);
-		return rc > 0 ? EXIT_SUCCESS : 2;
+		return rc > 0 ? EXIT_SUCCESS : rc == PARSE_FILE_ERROR ? EXIT_FAILURE : 2;
 	}
 	if (deps_requested(&o)) {
 		rc = deps_run(&o, &hooks);

@@ -208,6 +208,35 @@ for t in $TARGETS; do
 		"$t" "$W" "$FIXTURES/$t"
 done
 
+# @FILE: the options patchelf 0.19 reads an argument from FILE for (the
+# bytes as they are), and a FILE that cannot be read: exit status 1, as
+# in patchelf, not 2 (a usage error).
+orig=$FIXTURES/armhf/hello
+osum=$(sum "$orig")
+printf 'libm.so.6' >"$SCRATCH/lib"
+printf 'linux' >"$SCRATCH/abi"
+printf '%s' "$SCRATCH/out" >"$SCRATCH/outname"
+fresh "$orig" "$W"
+check_run "@FILE: --add-needed @FILE --set-os-abi @FILE --output @FILE" \
+	--add-needed "@$SCRATCH/lib" --set-os-abi "@$SCRATCH/abi" --output "@$SCRATCH/outname" "$W"
+check_unchanged "@FILE: --output @FILE leaves the input" "$osum" "$W"
+inspect "$SCRATCH/out"
+check_eq "@FILE: values read from the files" "libm.so.6 libgreet.so.1 libc.so.6/UNIX - GNU" \
+	"$R_NEEDED/$R_OSABI"
+check_run "@FILE: --remove-needed @FILE" --remove-needed "@$SCRATCH/lib" "$SCRATCH/out"
+inspect "$SCRATCH/out"
+check_eq "@FILE: --remove-needed @FILE" "libgreet.so.1 libc.so.6" "$R_NEEDED"
+for what in missing directory; do
+	arg=@$SCRATCH/none
+	[ $what = directory ] && arg=@$SCRATCH
+	"$ELFPATCH" --set-rpath "$arg" "$W" >"$SCRATCH/.eout" 2>&1
+	check_eq "@FILE: --set-rpath @$what: exit status 1, as patchelf" 1 "$?"
+	check_eq "@FILE: --set-rpath @$what: one line" 1 "$(wc -l <"$SCRATCH/.eout")"
+	check "@FILE: --set-rpath @$what: names the file" grep -q "^elfpatch: ${arg#@}: " \
+		"$SCRATCH/.eout"
+	check_unchanged "@FILE: --set-rpath @$what: file unchanged" "$osum" "$W"
+done
+
 # Without .dynamic there is nowhere to add it: refused, as by patchelf.
 for t in armhf x86_64; do
 	fresh "$FIXTURES/$t/hello-static" "$W"

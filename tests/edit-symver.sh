@@ -84,6 +84,11 @@ for t in $TARGETS; do
 			run_program "$id --clear-symbol-version $s: runs" "hello from libgreet, world" \
 				"$t" "$W" "$FIXTURES/$t"
 		fi
+		# The same through @FILE, as patchelf reads it.
+		printf '%s' "$s" >"$SCRATCH/sym"
+		fresh "$orig" "$W2"
+		check_run "$id --clear-symbol-version @FILE" --clear-symbol-version "@$SCRATCH/sym" "$W2"
+		check "$id --clear-symbol-version @FILE: same result" cmp "$W" "$W2"
 
 		# Every versioned import cleared: no requirement is needed, but
 		# one stays, neutralised (libc's base version, "libc.so.6").
