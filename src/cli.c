@@ -57,6 +57,9 @@ static const char usage_text[] =
 "      --no-grow               fail instead of appending space to the file\n"
 "      --page-size N           align appended space to N (default: the file's\n"
 "                              largest PT_LOAD alignment)\n"
+"      --no-clobber-old-sections  keep the old bytes of the tables growth moves\n"
+"                              (.dynstr, the interpreter) instead of zeroing them\n"
+"      --no-sort               accepted for patchelf: elfpatch never sorts headers\n"
 "      --keep-note-segment     when no program header is spare, move the table\n"
 "                              rather than reuse the PT_NOTE entry (GNU strip\n"
 "                              and eu-strip cannot rewrite such files)\n"
@@ -117,7 +120,7 @@ enum opt_id {
 	O_REMOVE_RPATH, O_SHRINK_RPATH, O_ALLOWED_PREFIXES, O_MAKE_RELATIVE, O_NO_STD_DIRS,
 	O_FORCE_RPATH, O_CONVERT_RPATH, O_CONVERT_RUNPATH, O_ADD_NEEDED, O_REMOVE_NEEDED,
 	O_REPLACE_NEEDED, O_NO_DEFAULT_LIB, O_CLEAR_EXECSTACK, O_SET_EXECSTACK, O_OUTPUT,
-	O_CLEAR_SYMVER, O_ADD_DEBUG_TAG, O_RELATIVE_TO_FILE,
+	O_CLEAR_SYMVER, O_ADD_DEBUG_TAG, O_RELATIVE_TO_FILE, O_NO_CLOBBER, O_NO_SORT,
 	O_PRESERVE, O_DRY_RUN, O_DEBUG, O_HELP, O_VERSION, O_END_OPTIONS,
 	O_PAGE_SIZE, O_NO_GROW, O_KEEP_NOTES, O_CHECK,
 	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
@@ -170,6 +173,8 @@ static const struct opt_spec specs[] = {
 	{ "--page-size", NULL, 1, O_PAGE_SIZE },
 	{ "--no-grow", NULL, 0, O_NO_GROW },
 	{ "--keep-note-segment", NULL, 0, O_KEEP_NOTES },
+	{ "--no-clobber-old-sections", NULL, 0, O_NO_CLOBBER },
+	{ "--no-sort", NULL, 0, O_NO_SORT },
 	{ "--check", NULL, 0, O_CHECK },
 	{ "--strip", "--strip-debug", 0, O_STRIP_DEBUG },
 	{ "--strip-all", NULL, 0, O_STRIP_ALL },
@@ -343,6 +348,9 @@ static int apply(struct options *o, enum opt_id id, const char *const *a)
 	}
 	case O_NO_GROW: o->no_grow = true; break;
 	case O_KEEP_NOTES: o->keep_note_segment = true; break;
+	case O_NO_CLOBBER: o->no_clobber = true; break;
+	/* patchelf sorts the headers it rewrites; elfpatch rewrites none. */
+	case O_NO_SORT: break;
 	case O_CHECK: o->check = true; break;
 	case O_STRIP_DEBUG: o->strip_debug = true; break;
 	case O_STRIP_ALL: o->strip_all = true; break;

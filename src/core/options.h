@@ -48,6 +48,7 @@ struct options {
 	uint64_t page_size;          /* 0: the file's own largest PT_LOAD p_align */
 	bool no_grow;
 	bool keep_note_segment;
+	bool no_clobber;             /* keep the old copies of moved tables */
 	bool check;                  /* --check: layout checks only */
 
 	/* Stripping and the size report (strip/, report/). */

@@ -437,7 +437,8 @@ static int plan_with_growth(const struct elf_image *img, const struct dynamic *d
 			    const struct options *o, struct plan *p)
 {
 	struct growth_request rq = { .page_size = o->page_size, .debug = o->debug,
-				     .keep_note_segment = o->keep_note_segment };
+				     .keep_note_segment = o->keep_note_segment,
+				     .keep_old_tables = o->no_clobber };
 	struct growth_result g;
 
 	if (wants_dynamic(o) && dyn && dyn->has_strtab) {

@@ -604,7 +604,7 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 	if (g->str_moved && !g->dyn_moved && switch_strtab(img, dyn, g, p) < 0)
 		goto out;
 	rc = update_sections(img, dyn, &l, g, rq, p);
-	if (rc == 0)
+	if (rc == 0 && !rq->keep_old_tables)
 		rc = scrub_old_tables(img, dyn, g, rq, p);
 out:
 	free(ph);

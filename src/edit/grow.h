@@ -32,6 +32,7 @@ struct growth_request {
 	const char *interp;     /* new interpreter string, or NULL */
 	uint64_t page_size;     /* 0: the file's largest PT_LOAD alignment */
 	bool keep_note_segment; /* never take a PT_NOTE's entry that loses a note */
+	bool keep_old_tables;   /* leave the old .dynstr and interpreter bytes */
 	bool debug;
 };
 
