@@ -34,7 +34,10 @@ static const char usage_text[] =
 "      --remove-rpath          drop DT_RPATH and DT_RUNPATH entries\n"
 "      --shrink-rpath          keep only directories holding a needed library\n"
 "      --allowed-rpath-prefixes P1:P2  with --shrink-rpath, keep only these\n"
-"      --make-rpath-relative ROOTDIR   make entries under ROOTDIR $ORIGIN-relative\n"
+"      --make-rpath-relative ROOTDIR   keep the entries found under ROOTDIR, as\n"
+"                              paths on the target (ROOTDIR/usr/lib -> /usr/lib)\n"
+"      --relative-to-file      with --make-rpath-relative, write them as\n"
+"                              $ORIGIN/... from the file's directory instead\n"
 "      --no-standard-lib-dirs  with --make-rpath-relative, drop /lib, /usr/lib\n"
 "      --force-rpath           write DT_RPATH (default for a new entry: DT_RUNPATH)\n"
 "      --convert-rpath         turn DT_RPATH into DT_RUNPATH\n"
@@ -43,6 +46,10 @@ static const char usage_text[] =
 "      --remove-needed LIB     drop a DT_NEEDED entry (repeatable)\n"
 "      --replace-needed OLD NEW  rename a DT_NEEDED entry (repeatable)\n"
 "      --no-default-lib        set DF_1_NODEFLIB\n"
+"      --clear-symbol-version SYMBOL  make SYMBOL's .gnu.version entry global\n"
+"                              (repeatable); a version requirement no symbol\n"
+"                              uses any more is dropped from .gnu.version_r\n"
+"      --add-debug-tag         add a DT_DEBUG entry (for debuggers) if none\n"
 "      --clear-execstack       make the stack non-executable\n"
 "      --set-execstack         make the stack executable\n"
 "\n"
@@ -50,6 +57,9 @@ static const char usage_text[] =
 "      --no-grow               fail instead of appending space to the file\n"
 "      --page-size N           align appended space to N (default: the file's\n"
 "                              largest PT_LOAD alignment)\n"
+"      --no-clobber-old-sections  keep the old bytes of the tables growth moves\n"
+"                              (.dynstr, the interpreter) instead of zeroing them\n"
+"      --no-sort               accepted for patchelf: elfpatch never sorts headers\n"
 "      --keep-note-segment     when no program header is spare, move the table\n"
 "                              rather than reuse the PT_NOTE entry (GNU strip\n"
 "                              and eu-strip cannot rewrite such files)\n"
@@ -110,10 +120,11 @@ static const char usage_text[] =
 "  -V, --version               show the version and exit\n"
 "\n"
 "Unlike patchelf, an edit keeps the entry's type: DT_RPATH stays DT_RPATH.\n"
-"An argument @FILE to --set-rpath, --add-rpath, --set-interpreter or\n"
-"--set-soname reads the value from FILE.\n"
-"Exit status: 0 on success, 1 if any FILE failed or an @FILE cannot be read,\n"
-"2 on a usage error.\n"
+"An argument @FILE to --set-interpreter, --set-os-abi, --set-soname,\n"
+"--set-rpath, --add-rpath, --add-needed, --remove-needed,\n"
+"--clear-symbol-version or --output reads the value from FILE.\n"
+"Exit status: 0 on success, 1 if any FILE (or @FILE) failed, 2 on a usage\n"
+"error.\n"
 "Report bugs to: " PACKAGE_BUGREPORT "\n";
 
 enum opt_id {
@@ -122,6 +133,7 @@ enum opt_id {
 	O_REMOVE_RPATH, O_SHRINK_RPATH, O_ALLOWED_PREFIXES, O_MAKE_RELATIVE, O_NO_STD_DIRS,
 	O_FORCE_RPATH, O_CONVERT_RPATH, O_CONVERT_RUNPATH, O_ADD_NEEDED, O_REMOVE_NEEDED,
 	O_REPLACE_NEEDED, O_NO_DEFAULT_LIB, O_CLEAR_EXECSTACK, O_SET_EXECSTACK, O_OUTPUT,
+	O_CLEAR_SYMVER, O_ADD_DEBUG_TAG, O_RELATIVE_TO_FILE, O_NO_CLOBBER, O_NO_SORT,
 	O_PRESERVE, O_DRY_RUN, O_DEBUG, O_HELP, O_VERSION, O_END_OPTIONS,
 	O_PAGE_SIZE, O_NO_GROW, O_KEEP_NOTES, O_PHDR_PADDING, O_CHECK,
 	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
@@ -154,6 +166,7 @@ static const struct opt_spec specs[] = {
 	{ "--allowed-rpath-prefixes", NULL, 1, O_ALLOWED_PREFIXES },
 	{ "--make-rpath-relative", NULL, 1, O_MAKE_RELATIVE },
 	{ "--no-standard-lib-dirs", NULL, 0, O_NO_STD_DIRS },
+	{ "--relative-to-file", NULL, 0, O_RELATIVE_TO_FILE },
 	{ "--force-rpath", NULL, 0, O_FORCE_RPATH },
 	{ "--convert-rpath", NULL, 0, O_CONVERT_RPATH },
 	{ "--convert-runpath", NULL, 0, O_CONVERT_RUNPATH },
@@ -161,6 +174,8 @@ static const struct opt_spec specs[] = {
 	{ "--remove-needed", NULL, 1, O_REMOVE_NEEDED },
 	{ "--replace-needed", NULL, 2, O_REPLACE_NEEDED },
 	{ "--no-default-lib", NULL, 0, O_NO_DEFAULT_LIB },
+	{ "--clear-symbol-version", NULL, 1, O_CLEAR_SYMVER },
+	{ "--add-debug-tag", NULL, 0, O_ADD_DEBUG_TAG },
 	{ "--clear-execstack", NULL, 0, O_CLEAR_EXECSTACK },
 	{ "--set-execstack", NULL, 0, O_SET_EXECSTACK },
 	{ "--output", "-o", 1, O_OUTPUT },
@@ -173,6 +188,8 @@ static const struct opt_spec specs[] = {
 	{ "--no-grow", NULL, 0, O_NO_GROW },
 	{ "--keep-note-segment", NULL, 0, O_KEEP_NOTES },
 	{ "--phdr-padding", NULL, 0, O_PHDR_PADDING },
+	{ "--no-clobber-old-sections", NULL, 0, O_NO_CLOBBER },
+	{ "--no-sort", NULL, 0, O_NO_SORT },
 	{ "--check", NULL, 0, O_CHECK },
 	{ "--strip", "--strip-debug", 0, O_STRIP_DEBUG },
 	{ "--strip-all", NULL, 0, O_STRIP_ALL },
@@ -208,19 +225,18 @@ static const struct opt_spec *find_spec(const char *arg)
 	return NULL;
 }
 
-/* patchelf reads "@FILE" arguments from FILE; a trailing newline is part
- * of the value there too, so we keep the bytes as they are. */
 /* An @FILE argument names a file whose bytes are the value, as with
- * patchelf.  A file that cannot be read is a failure of that file, not of
- * the command line: exit status 1, as patchelf, not 2 (options_parse()
- * returns AT_FILE_FAILED).  A read error (a directory opens, but reads
- * fail with EISDIR) is one too, not an empty value. */
+ * patchelf (a trailing newline is part of the value there too, so the
+ * bytes are kept as they are).  A file that cannot be read is a failure
+ * of that file, not of the command line: exit status 1, as patchelf, not
+ * 2 (options_parse() returns PARSE_FILE_ERROR).  A read error (a
+ * directory opens, but reads fail with EISDIR) is one too, not an empty
+ * value. */
 static const char *resolve_at_file(const char *arg, char **owned)
 {
 	FILE *f;
 	size_t len = 0, cap = 256;
 	char *buf;
-	int err = 0;
 
 	if (arg[0] != '@')
 		return arg;
@@ -242,16 +258,16 @@ static const char *resolve_at_file(const char *arg, char **owned)
 			buf = nb;
 		}
 	}
-	if (ferror(f))
-		err = errno ? errno : EIO;
+	/* A directory opens, but reading it fails: not an empty value. */
+	int read_errno = ferror(f) ? errno : 0;
 	fclose(f);
 	if (!buf) {
 		error(NULL, "out of memory");
 		return NULL;
 	}
-	if (err) {
+	if (read_errno) {
 		free(buf);
-		error(arg + 1, "cannot read: %s", strerror(err));
+		error(arg + 1, "cannot read: %s", strerror(read_errno));
 		return NULL;
 	}
 	buf[len] = '\0';
@@ -280,7 +296,21 @@ static int set_rpath_op(struct options *o, enum rpath_op op, const char *arg)
 	return 0;
 }
 
-static int apply(struct options *o, enum opt_id id, char **a, char **owned)
+/* The options whose argument patchelf 0.19 reads from FILE when it is
+ * spelled @FILE (resolveArgument() in patchelf.cc). */
+static bool takes_at_file(enum opt_id id)
+{
+	switch (id) {
+	case O_SET_INTERP: case O_SET_OS_ABI: case O_SET_SONAME: case O_SET_RPATH:
+	case O_ADD_RPATH: case O_ADD_NEEDED: case O_REMOVE_NEEDED: case O_CLEAR_SYMVER:
+	case O_OUTPUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int apply(struct options *o, enum opt_id id, const char *const *a)
 {
 	const char *v = a[0];
 
@@ -291,24 +321,17 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	case O_PRINT_RPATH: o->print_rpath = true; break;
 	case O_PRINT_EXECSTACK: o->print_execstack = true; break;
 	case O_PRINT_NEEDED: o->print_needed = true; break;
-	case O_SET_INTERP:
-		o->set_interp = resolve_at_file(v, owned);
-		return o->set_interp ? 0 : AT_FILE_FAILED;
+	case O_SET_INTERP: o->set_interp = v; break;
 	case O_SET_OS_ABI: o->set_os_abi = v; break;
-	case O_SET_SONAME:
-		o->set_soname = resolve_at_file(v, owned);
-		return o->set_soname ? 0 : AT_FILE_FAILED;
-	case O_SET_RPATH:
-	case O_ADD_RPATH:
-		v = resolve_at_file(v, owned);
-		if (!v)
-			return AT_FILE_FAILED;
-		return set_rpath_op(o, id == O_SET_RPATH ? RPATH_SET : RPATH_ADD, v);
+	case O_SET_SONAME: o->set_soname = v; break;
+	case O_SET_RPATH: return set_rpath_op(o, RPATH_SET, v);
+	case O_ADD_RPATH: return set_rpath_op(o, RPATH_ADD, v);
 	case O_REMOVE_RPATH: return set_rpath_op(o, RPATH_REMOVE, NULL);
 	case O_SHRINK_RPATH: return set_rpath_op(o, RPATH_SHRINK, NULL);
 	case O_MAKE_RELATIVE: o->root_dir = v; return set_rpath_op(o, RPATH_RELATIVE, NULL);
 	case O_ALLOWED_PREFIXES: o->allowed_prefixes = v; break;
 	case O_NO_STD_DIRS: o->no_std_lib_dirs = true; break;
+	case O_RELATIVE_TO_FILE: o->relative_to_file = true; break;
 	case O_FORCE_RPATH: o->force_rpath = true; break;
 	case O_CONVERT_RPATH: o->convert = CONVERT_TO_RUNPATH; break;
 	case O_CONVERT_RUNPATH: o->convert = CONVERT_TO_RPATH; break;
@@ -324,6 +347,8 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 		break;
 	}
 	case O_NO_DEFAULT_LIB: o->no_default_lib = true; break;
+	case O_CLEAR_SYMVER: return push(&o->clear_version, &o->n_clear_version, v);
+	case O_ADD_DEBUG_TAG: o->add_debug_tag = true; break;
 	case O_CLEAR_EXECSTACK: o->execstack = EXECSTACK_CLEAR; break;
 	case O_SET_EXECSTACK: o->execstack = EXECSTACK_SET; break;
 	case O_OUTPUT: o->output = v; break;
@@ -347,6 +372,9 @@ static int apply(struct options *o, enum opt_id id, char **a, char **owned)
 	case O_NO_GROW: o->no_grow = true; break;
 	case O_KEEP_NOTES: o->keep_note_segment = true; break;
 	case O_PHDR_PADDING: o->phdr_padding = true; break;
+	case O_NO_CLOBBER: o->no_clobber = true; break;
+	/* patchelf sorts the headers it rewrites; elfpatch rewrites none. */
+	case O_NO_SORT: break;
 	case O_CHECK: o->check = true; break;
 	case O_STRIP_DEBUG: o->strip_debug = true; break;
 	case O_STRIP_ALL: o->strip_all = true; break;
@@ -418,6 +446,8 @@ static int check_combination(const struct options *o)
 		return error(NULL, "--allowed-rpath-prefixes needs --shrink-rpath");
 	if (o->no_std_lib_dirs && o->rpath_op != RPATH_RELATIVE)
 		return error(NULL, "--no-standard-lib-dirs needs --make-rpath-relative");
+	if (o->relative_to_file && o->rpath_op != RPATH_RELATIVE)
+		return error(NULL, "--relative-to-file needs --make-rpath-relative");
 	if ((o->root || o->library_path) && !o->report && !o->json && !o->print_deps && !o->tree
 	    && !o->install_missing && !o->compare_static)
 		return error(NULL, "--root and --library-path need --print-deps, --install-missing, "
@@ -438,6 +468,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		const struct opt_spec *s = only_files ? NULL : find_spec(argv[i]);
+		const char *args[2] = { NULL, NULL };
 		char *owned = NULL;
 
 		if (!s && !only_files && argv[i][0] == '-' && argv[i][1] != '\0')
@@ -454,9 +485,16 @@ int options_parse(struct options *o, int argc, char **argv)
 		if (argc - 1 - i < s->nargs)
 			return error(NULL, "option '%s' needs %d argument%s", argv[i], s->nargs,
 				     s->nargs > 1 ? "s" : "");
-		int rc = apply(o, s->id, &argv[i + 1], &owned);
+		for (int k = 0; k < s->nargs; k++)
+			args[k] = argv[i + 1 + k];
+		/* A FILE that cannot be read fails like an input file, as in
+		 * patchelf: exit status 1, not a usage error. */
+		if (s->nargs == 1 && takes_at_file(s->id)
+		    && !(args[0] = resolve_at_file(args[0], &owned)))
+			return PARSE_FILE_ERROR;
 		if (keep_owned(o, owned) < 0)
 			return -1;
+		int rc = apply(o, s->id, args);
 		if (rc != 0)
 			return rc;
 		i += s->nargs;

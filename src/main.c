@@ -94,9 +94,7 @@ int main(int argc, char **argv)
 
 	if (rc != 0) {
 		options_free(&o);
-		if (rc == AT_FILE_FAILED)
-			return EXIT_FAILURE;
-		return rc > 0 ? EXIT_SUCCESS : 2;
+		return rc > 0 ? EXIT_SUCCESS : rc == PARSE_FILE_ERROR ? EXIT_FAILURE : 2;
 	}
 	if (o.ldconfig || o.print_cache) {
 		rc = o.ldconfig ? ldconfig_run(&o) : print_cache_run(&o);

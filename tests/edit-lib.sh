@@ -283,6 +283,24 @@ check_refused() {
 	check_unchanged "$_n: file unchanged" "$_s" "$_f"
 }
 
+# check_bad_input NAME SUM FILE ARGS...: the bad-input rule, strictly:
+# exit status 1, exactly one line on the output, "elfpatch: FILE: why",
+# and FILE keeps the sha256 SUM.
+check_bad_input() {
+	_n=$1 _s=$2 _f=$3
+	shift 3
+	"$ELFPATCH" "$@" "$_f" >"$SCRATCH/.eout" 2>&1
+	_st=$?
+	_lines=$(wc -l <"$SCRATCH/.eout")
+	if [ "$_st" -eq 1 ] && [ "$_lines" -eq 1 ] && grep -q "^elfpatch: $_f: " "$SCRATCH/.eout"; then
+		pass "$_n: one line, exit 1"
+	else
+		fail "$_n: one line, exit 1" "elfpatch $* $_f" "exit status $_st" \
+			"$(cat "$SCRATCH/.eout")"
+	fi
+	check_unchanged "$_n: file unchanged" "$_s" "$_f"
+}
+
 # dyn_summary FILE: NEEDED, SONAME, RPATH/RUNPATH and FLAGS_1 as TAG=value
 # lines, in .dynamic order: the part patchelf and elfpatch must agree on.
 dyn_summary() {

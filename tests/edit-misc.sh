@@ -7,6 +7,8 @@
 
 W=$SCRATCH/w
 W2=$SCRATCH/w2
+POKE=${POKE:-$top_builddir/tests/poke}
+[ -x "$POKE" ] || { echo "Bail out! $POKE not built (make check builds it)"; exit 99; }
 umask 022
 long=/$(printf '%0300d' 0)
 
@@ -113,6 +115,32 @@ for t in $TARGETS; do
 		pcheck "$id --remove-rpath --no-default-lib: same as patchelf" "$orig" \
 			--remove-rpath --no-default-lib
 
+		# --add-debug-tag: the programs have DT_DEBUG (nothing to do); the
+		# library gets one in its spare DT_NULL slot, last: two entries
+		# written, nothing moves (patchelf puts it first).
+		fresh "$orig" "$W"
+		check_run "$id --add-debug-tag" --add-debug-tag "$W"
+		check_edit "$id --add-debug-tag" "$W"
+		check_eq "$id --add-debug-tag: one DT_DEBUG" 1 "$(readelf -dW "$W" | grep -c '(DEBUG)')"
+		if [ "$(readelf -dW "$orig" | grep -c '(DEBUG)')" = 1 ]; then
+			check_unchanged "$id --add-debug-tag: already there, file unchanged" "$osum" "$W"
+		else
+			check_eq "$id --add-debug-tag: last entry" DEBUG "$(readelf -dW "$W" |
+				sed -n 's/^ *0x[0-9a-f]* (\([A-Z_0-9]*\)).*/\1/p' | grep -v '^NULL$' | tail -n1)"
+			check_eq "$id --add-debug-tag: other entries intact" "$old_dyn" "$R_DYN"
+			check_bytes "$id --add-debug-tag: two .dynamic entries written" "$orig" "$W" \
+				$((2 * ent)) $R_DYNSEG
+			# ld.so writes into DT_DEBUG: not into a read-only .dynamic.
+			fresh "$orig" "$W"
+			seg=$(readelf -lW "$W" | awk '/^ *[A-Z]/ && $1 != "Type" && $2 ~ /^0x/ { i++ }
+				$1 == "LOAD" && $7 ~ /W/ { print i - 1; exit }')
+			"$POKE" "$W" "phdr.$seg.p_flags" 4 >/dev/null
+			check_bad_input "$id --add-debug-tag, .dynamic read-only" "$(sum "$W")" "$W" \
+				--add-debug-tag
+			check "$id --add-debug-tag, .dynamic read-only: says why" \
+				grep -q 'not writable' "$SCRATCH/.eout"
+		fi
+
 		# --output: the input untouched, the output edited, with the
 		# input's mode (not 0777 minus umask).
 		fresh "$orig" "$W"
@@ -154,6 +182,73 @@ for t in $TARGETS; do
 			"$SCRATCH/.dbg"
 		check_absent "$id --debug: edit done" "$(old_path_marker "$f")" "$W"
 	done
+
+	# A program without DT_DEBUG (retagged DT_POSFLAG_1, which ld.so
+	# ignores) and without a spare slot (the spare DT_NULLs retagged too):
+	# .dynamic alone grows, into a writable segment, and ld.so, which
+	# writes the r_debug address into DT_DEBUG, runs it.
+	orig=$FIXTURES/$t/hello
+	fresh "$orig" "$W"
+	"$POKE" "$W" dyn.DEBUG.d_tag 0x6ffffdfd >/dev/null
+	slots=$("$POKE" "$W" phdr.DYNAMIC.p_filesz)
+	while [ "$("$POKE" "$W" dyn.NULL.@index)" -lt $((slots / ent - 1)) ]; do
+		"$POKE" "$W" dyn.NULL.d_tag 0x6ffffdfd >/dev/null
+	done
+	set_base "$W"
+	cp "$W" "$W2"
+	check_refused "$t/hello full .dynamic --no-grow --add-debug-tag" "$(sum "$W")" "$W" \
+		--no-grow --add-debug-tag
+	check "$t/hello full .dynamic --no-grow --add-debug-tag: says what is missing" \
+		grep -q "missing" "$SCRATCH/.eout"
+	check_run "$t/hello full .dynamic --add-debug-tag" --add-debug-tag "$W"
+	check_edit "$t/hello full .dynamic --add-debug-tag" "$W"
+	check_eq "$t/hello full .dynamic --add-debug-tag: DT_DEBUG" 1 \
+		"$(readelf -dW "$W" | grep -c '(DEBUG)')"
+	run_program "$t/hello full .dynamic --add-debug-tag: runs" "hello from libgreet, world" \
+		"$t" "$W" "$FIXTURES/$t"
+done
+
+# @FILE: the options patchelf 0.19 reads an argument from FILE for (the
+# bytes as they are), and a FILE that cannot be read: exit status 1, as
+# in patchelf, not 2 (a usage error).
+orig=$FIXTURES/armhf/hello
+osum=$(sum "$orig")
+printf 'libm.so.6' >"$SCRATCH/lib"
+printf 'linux' >"$SCRATCH/abi"
+printf '%s' "$SCRATCH/out" >"$SCRATCH/outname"
+fresh "$orig" "$W"
+check_run "@FILE: --add-needed @FILE --set-os-abi @FILE --output @FILE" \
+	--add-needed "@$SCRATCH/lib" --set-os-abi "@$SCRATCH/abi" --output "@$SCRATCH/outname" "$W"
+check_unchanged "@FILE: --output @FILE leaves the input" "$osum" "$W"
+inspect "$SCRATCH/out"
+check_eq "@FILE: values read from the files" "libm.so.6 libgreet.so.1 libc.so.6/UNIX - GNU" \
+	"$R_NEEDED/$R_OSABI"
+check_run "@FILE: --remove-needed @FILE" --remove-needed "@$SCRATCH/lib" "$SCRATCH/out"
+inspect "$SCRATCH/out"
+check_eq "@FILE: --remove-needed @FILE" "libgreet.so.1 libc.so.6" "$R_NEEDED"
+for what in missing directory; do
+	arg=@$SCRATCH/none
+	[ $what = directory ] && arg=@$SCRATCH
+	"$ELFPATCH" --set-rpath "$arg" "$W" >"$SCRATCH/.eout" 2>&1
+	check_eq "@FILE: --set-rpath @$what: exit status 1, as patchelf" 1 "$?"
+	check_eq "@FILE: --set-rpath @$what: one line" 1 "$(wc -l <"$SCRATCH/.eout")"
+	check "@FILE: --set-rpath @$what: names the file" grep -q "^elfpatch: ${arg#@}: " \
+		"$SCRATCH/.eout"
+	check_unchanged "@FILE: --set-rpath @$what: file unchanged" "$osum" "$W"
+done
+
+# patchelf's --no-sort (do not sort the headers it rewrites): accepted,
+# and changes nothing, as elfpatch rewrites no header table.
+fresh "$orig" "$W"
+fresh "$orig" "$W2"
+check_run "--no-sort --set-rpath /x" --no-sort --set-rpath /x "$W"
+check_run "--set-rpath /x" --set-rpath /x "$W2"
+check "--no-sort: the same result as without" cmp "$W" "$W2"
+
+# Without .dynamic there is nowhere to add it: refused, as by patchelf.
+for t in armhf x86_64; do
+	fresh "$FIXTURES/$t/hello-static" "$W"
+	check_bad_input "$t/hello-static --add-debug-tag" "$(sum "$W")" "$W" --add-debug-tag
 done
 
 done_testing

@@ -155,6 +155,23 @@ for t in $TARGETS; do
 		check_unchanged "$id --add-needed libc.so.6 (already needed): file unchanged" \
 			"$osum" "$W"
 	done
+
+	# Without section headers (sstrip), a program whose .dynsym holds
+	# only imports: DT_GNU_HASH hashes none of them, so it cannot count
+	# them; their names must not be taken for free .dynstr bytes.
+	orig=$FIXTURES/$t/hello
+	fresh "$orig" "$W"
+	check_run "$t/hello --strip-section-headers" --strip-section-headers "$W"
+	check_run "$t/hello sstripped --remove-rpath --add-needed libm.so.6" --remove-rpath \
+		--add-needed libm.so.6 "$W"
+	lost=
+	for name in $(readelf --dyn-syms -W "$orig" | awk '$1 ~ /^[0-9]+:$/ && $4 != "SECTION" && $8 != "" {
+			sub(/@.*/, "", $8); print $8 }'); do
+		grep -q -a -F -e "$name" "$W" || lost="$lost $name"
+	done
+	check_eq "$t/hello sstripped --add-needed: symbol names intact" "" "$lost"
+	run_program "$t/hello sstripped --add-needed: runs" "hello from libgreet, world" \
+		"$t" "$W" "$FIXTURES/$t"
 done
 
 done_testing

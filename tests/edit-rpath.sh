@@ -197,24 +197,23 @@ for t in $TARGETS; do
 			check_eq "$id --allowed-rpath-prefixes: only allowed dirs" "$tag=$want" "$R_RPATH"
 		fi
 
-		# --make-rpath-relative ROOTDIR: the file in ROOT/usr/bin (a
-		# library in ROOT/usr/lib/greet), libgreet.so.1 in ROOT/usr/lib;
-		# /opt/out does not exist under ROOT.
+		# --make-rpath-relative ROOTDIR, as Buildroot's patchelf: the file
+		# in ROOT/usr/bin (a library in ROOT/usr/lib/greet), libgreet.so.1
+		# in ROOT/usr/lib, an empty ROOT/usr/lib/plugins (kept all the
+		# same: dlopen() searches it too); /opt/out is not under ROOT.
 		rm -rf "$ROOT"
-		mkdir -p "$ROOT/usr/bin" "$ROOT/usr/lib/greet" "$ROOT/lib"
+		mkdir -p "$ROOT/usr/bin" "$ROOT/usr/lib/greet" "$ROOT/usr/lib/plugins" "$ROOT/lib"
 		cp "$FIXTURES/$t/libgreet.so" "$ROOT/usr/lib/libgreet.so.1"
 		case $f in
 		libgreet.so)
-			# A stand-in "libc.so.6" of the right class and machine.
-			cp "$FIXTURES/$t/libgreet.so" "$ROOT/lib/libc.so.6"
 			R=$ROOT/usr/lib/greet/libgreet.so
 			in=/lib:/opt/out
-			want='$ORIGIN/../../../lib'
+			want=/lib rel='$ORIGIN/../../../lib'
 			;;
 		*)
 			R=$ROOT/usr/bin/$f
 			in=/usr/lib:/opt/out
-			want='$ORIGIN/../lib'
+			want=/usr/lib rel='$ORIGIN/../lib'
 			;;
 		esac
 		fresh "$orig" "$R"
@@ -222,24 +221,46 @@ for t in $TARGETS; do
 		fresh "$R" "$W2"
 		check_run "$id --make-rpath-relative" --make-rpath-relative "$ROOT" "$R"
 		check_edit "$id --make-rpath-relative" "$R"
-		check_eq "$id --make-rpath-relative: \$ORIGIN-relative, outside dropped" \
+		check_eq "$id --make-rpath-relative: target paths, outside dropped" \
 			"$tag=$want" "$R_RPATH"
+		fresh "$W2" "$R"
+		check_run "$id --make-rpath-relative --relative-to-file" \
+			--make-rpath-relative "$ROOT" --relative-to-file "$R"
+		check_edit "$id --relative-to-file" "$R"
+		check_eq "$id --relative-to-file: \$ORIGIN-relative" "$tag=$rel" "$R_RPATH"
 		fresh "$W2" "$R"
 		check_run "$id --make-rpath-relative --no-standard-lib-dirs" \
 			--make-rpath-relative "$ROOT" --no-standard-lib-dirs "$R"
 		check_edit "$id --no-standard-lib-dirs" "$R"
 		check_eq "$id --no-standard-lib-dirs: standard dirs dropped" "$tag=" "$R_RPATH"
-		# An absolute path under ROOT, where it fits.
-		if [ "$f" != libgreet.so ] && [ $((${#ROOT} + 8)) -le "$oldlen" ]; then
+		# An absolute path under ROOT, $ORIGIN entries (one to a directory
+		# that holds no needed library, one to nothing), where it fits.
+		in="$ROOT/usr/lib:\$ORIGIN/../lib/plugins:\$ORIGIN/../none"
+		if [ "$f" != libgreet.so ] && [ ${#in} -le "$oldlen" ]; then
 			fresh "$W2" "$R"
-			check_run "$id set up absolute" --set-rpath "$ROOT/usr/lib" "$R"
-			check_run "$id --make-rpath-relative (absolute entry)" \
+			check_run "$id set up absolute and \$ORIGIN" --set-rpath "$in" "$R"
+			fresh "$R" "$W3"
+			check_run "$id --make-rpath-relative (absolute, \$ORIGIN)" \
 				--make-rpath-relative "$ROOT" "$R"
 			inspect "$R"
-			check_eq "$id --make-rpath-relative: absolute entry under ROOT" \
-				"$tag=\$ORIGIN/../lib" "$R_RPATH"
+			check_eq "$id --make-rpath-relative: absolute and \$ORIGIN entries" \
+				"$tag=/usr/lib:/usr/lib/plugins" "$R_RPATH"
+			fresh "$W3" "$R"
+			check_run "$id --relative-to-file (absolute, \$ORIGIN)" \
+				--make-rpath-relative "$ROOT" --relative-to-file "$R"
+			inspect "$R"
+			check_eq "$id --relative-to-file: absolute and \$ORIGIN entries" \
+				"$tag=\$ORIGIN/../lib:\$ORIGIN/../lib/plugins" "$R_RPATH"
 		fi
 	done
 done
+
+# --relative-to-file only qualifies --make-rpath-relative.
+W=$SCRATCH/w
+fresh "$FIXTURES/armhf/hello" "$W"
+"$ELFPATCH" --relative-to-file "$W" >"$SCRATCH/.eout" 2>&1
+check_eq "--relative-to-file alone: a usage error (exit 2)" "2 elfpatch: --relative-to-file needs --make-rpath-relative" \
+	"$? $(cat "$SCRATCH/.eout")"
+check_unchanged "--relative-to-file alone: file unchanged" "$(sum "$FIXTURES/armhf/hello")" "$W"
 
 done_testing

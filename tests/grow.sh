@@ -54,6 +54,13 @@ loads_unchanged() {
 		END { exit bad }'
 }
 
+# dynstr_bytes ORIG FILE: the sha256 of FILE's bytes where ORIG's .dynstr is.
+dynstr_bytes() {
+	set -- "$2" $(readelf -SW "$1" | sed 's/^ *\[ *[0-9]*\]//' |
+		awk '$1 == ".dynstr" { print $4, $5 }')
+	tail -c +$((0x$2 + 1)) "$1" | head -c $((0x$3)) | sha256sum
+}
+
 # runs T PROG LIBDIR [NAME]: PROG runs with the libraries of LIBDIR.
 runs() {
 	t=$1 prog=$2 libdir=$3 name=${4:-"$1: $(basename "$2") runs"}
@@ -80,6 +87,15 @@ for t in $TARGETS; do
 		check_eq "$t/$f: RPATH reads back" "$LONG" "$("$ELFPATCH" --print-rpath "$w")"
 		check_eq "$t/$f: the old host build path left the file" 0 \
 			"$(grep -c buildroot-2026.02 "$w")"
+		# patchelf's --no-clobber-old-sections: the old .dynstr stays as
+		# it was, for programs that read it at its old address.
+		cp "$orig" "$d/keep"
+		check "$t/$f: --no-clobber-old-sections growth" "$ELFPATCH" \
+			--no-clobber-old-sections --set-rpath "$LONG" "$d/keep"
+		check_eq "$t/$f: --no-clobber-old-sections: old .dynstr kept" \
+			"$(dynstr_bytes "$orig" "$orig")" "$(dynstr_bytes "$orig" "$d/keep")"
+		check_eq "$t/$f: --no-clobber-old-sections: RPATH reads back" "$LONG" \
+			"$("$ELFPATCH" --print-rpath "$d/keep")"
 		check "$t/$f: five more DT_NEEDED" "$ELFPATCH" --add-needed liba.so.1 \
 			--add-needed libb.so.1 --add-needed libc.so.6 --add-needed libd.so.1 \
 			--add-needed libe.so.1 --add-needed libf.so.1 "$w"

@@ -14,6 +14,7 @@ void options_free(struct options *o)
 	free(o->add_needed);
 	free(o->remove_needed);
 	free(o->replace_needed);
+	free(o->clear_version);
 	free(o->remove_sections);
 	free(o->keep_sections);
 }
@@ -23,7 +24,7 @@ bool options_have_edits(const struct options *o)
 	return o->set_interp || o->set_os_abi || o->set_soname || o->rpath_op != RPATH_KEEP
 	       || o->convert != CONVERT_NONE || o->execstack != EXECSTACK_KEEP
 	       || o->no_default_lib || o->n_remove_needed || o->n_replace_needed
-	       || o->n_add_needed || o->page_size;
+	       || o->n_add_needed || o->n_clear_version || o->add_debug_tag || o->page_size;
 }
 
 bool options_have_section_edits(const struct options *o)

@@ -30,6 +30,7 @@ struct options {
 	const char *allowed_prefixes;
 	const char *root_dir;        /* RPATH_RELATIVE */
 	bool no_std_lib_dirs;
+	bool relative_to_file;       /* RPATH_RELATIVE: $ORIGIN/..., not /... */
 	enum rpath_convert convert;
 	enum execstack_op execstack;
 	bool no_default_lib;
@@ -39,12 +40,16 @@ struct options {
 	size_t n_replace_needed;
 	const char **add_needed;
 	size_t n_add_needed;
+	const char **clear_version;  /* --clear-symbol-version SYMBOL */
+	size_t n_clear_version;
+	bool add_debug_tag;
 
 	/* Growth (issue: growing an ELF when an edit does not fit). */
 	uint64_t page_size;          /* 0: the file's own largest PT_LOAD p_align */
 	bool no_grow;
 	bool keep_note_segment;
 	bool phdr_padding;           /* --phdr-padding: pad all a moved table needs */
+	bool no_clobber;             /* keep the old copies of moved tables */
 	bool check;                  /* --check: layout checks only */
 
 	/* Stripping and the size report (strip/, report/). */

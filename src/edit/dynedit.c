@@ -161,9 +161,7 @@ static uint64_t largest_free_run(const struct strtab *st)
 {
 	uint64_t best = 0, run = 0;
 
-	if (st->opaque)
-		return 0;
-	for (uint64_t i = 1; i < st->size; i++) {
+	for (uint64_t i = st->opaque ? st->known_from : 1; i < st->size; i++) {
 		run = st->refs[i] ? 0 : run + 1;
 		if (run > best)
 			best = run;
@@ -388,6 +386,17 @@ int dynmodel_insert(struct dyn_model *m, size_t at, int64_t tag, uint64_t val, c
 	m->count++;
 	m->ent[m->count] = (struct xdyn){ DT_NULL, 0 };
 	return write_entries(m, at, m->count, what);
+}
+
+int dynmodel_release_string(struct dyn_model *m, uint64_t off, const char *what)
+{
+	struct old_range r;
+
+	if (off >= m->str.size)
+		return 0;
+	r = (struct old_range){ off, strtab_len(&m->str, off) + 1 };
+	strtab_unref(&m->str, off);
+	return scrub(m, &r, 1, what);
 }
 
 int dynmodel_set_entry(struct dyn_model *m, size_t idx, int64_t tag, uint64_t val, const char *what)

@@ -57,6 +57,10 @@ int dynmodel_insert(struct dyn_model *m, size_t at, int64_t tag, uint64_t val, c
 
 int dynmodel_set_entry(struct dyn_model *m, size_t idx, int64_t tag, uint64_t val, const char *what);
 
+/* A reference outside .dynamic (a version name) to the string at `off`
+ * is gone: zeroes the bytes no other reference uses. */
+int dynmodel_release_string(struct dyn_model *m, uint64_t off, const char *what);
+
 /* vn_file fields of version requirements naming `file`. */
 int dynmodel_verneed_fields(const struct dyn_model *m, const char *file, struct str_field **out,
 			    size_t *n);

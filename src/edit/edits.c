@@ -11,6 +11,7 @@
 #include "edit/dynedit.h"
 #include "edit/grow.h"
 #include "edit/rpath.h"
+#include "edit/symver.h"
 #include "elf/print.h"
 #include "elf/validate.h"
 #include "plan/plan.h"
@@ -106,6 +107,17 @@ static int plan_execstack(const struct elf_image *img, enum execstack_op op, str
 	return write_phdr(img, (size_t)spare, &ph, p, what);
 }
 
+/* Whether the PT_LOAD holding file offset `off` is mapped writable. */
+static bool offset_writable(const struct elf_image *img, uint64_t off)
+{
+	for (size_t i = 0; i < img->phnum; i++) {
+		const struct xphdr *ph = &img->ph[i];
+		if (ph->type == PT_LOAD && off >= ph->offset && off - ph->offset < ph->filesz)
+			return (ph->flags & PF_W) != 0;
+	}
+	return false;
+}
+
 static int need_dyn(const struct elf_image *img, const struct dynamic *dyn, const char *what)
 {
 	if (!dyn)
@@ -181,7 +193,9 @@ static char *new_rpath(struct dyn_model *m, const struct options *o, const char 
 	case RPATH_SET: r = strdup(o->rpath_arg); break;
 	case RPATH_ADD: r = rpath_add(cur, o->rpath_arg); break;
 	case RPATH_SHRINK: r = rpath_shrink(&c, cur, o->allowed_prefixes); break;
-	case RPATH_RELATIVE: r = rpath_relative(&c, cur, o->root_dir, o->no_std_lib_dirs); break;
+	case RPATH_RELATIVE:
+		r = rpath_relative(&c, cur, o->root_dir, o->no_std_lib_dirs, o->relative_to_file);
+		break;
 	default: BUG("no new rpath for op %d", (int)o->rpath_op);
 	}
 	free(needed);
@@ -309,10 +323,28 @@ static int plan_no_default_lib(struct dyn_model *m)
 	return dynmodel_insert(m, 0, DT_FLAGS_1, DF_1_NODEFLIB, NULL, "--no-default-lib");
 }
 
+/* patchelf adds DT_DEBUG first, moving every entry; it goes last here,
+ * into the spare slot, so nothing moves (ld.so does not mind where).
+ * ld.so writes the r_debug address into it when the file runs as a
+ * program, before RELRO is applied; if .dynamic is not writable at all
+ * (MIPS-style read-only .dynamic), that write would crash the program. */
+static int plan_debug_tag(struct dyn_model *m, const struct growth_result *g)
+{
+	if (dynmodel_find(m, DT_DEBUG, 0) >= 0) {
+		trace(m->debug, m->img->path, "--add-debug-tag: DT_DEBUG is already there");
+		return 0;
+	}
+	if (!(g && g->dyn_moved) && !offset_writable(m->img, m->off))
+		return error(m->img->path, "--add-debug-tag: .dynamic is not writable, and ld.so "
+			     "writes into DT_DEBUG");
+	return dynmodel_insert(m, m->count, DT_DEBUG, 0, NULL, "--add-debug-tag");
+}
+
 static bool wants_dynamic(const struct options *o)
 {
 	return o->set_soname || o->rpath_op != RPATH_KEEP || o->convert != CONVERT_NONE
-	       || o->n_remove_needed || o->n_replace_needed || o->n_add_needed || o->no_default_lib;
+	       || o->n_remove_needed || o->n_replace_needed || o->n_add_needed || o->no_default_lib
+	       || o->n_clear_version || o->add_debug_tag;
 }
 
 static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
@@ -340,7 +372,12 @@ static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
 	for (size_t i = 0; i < o->n_add_needed; i++)
 		if (add_needed(&m, o->add_needed[i]) < 0)
 			goto out;
+	if (o->n_clear_version
+	    && plan_clear_versions(&m, dyn, o->clear_version, o->n_clear_version) < 0)
+		goto out;
 	if (o->no_default_lib && plan_no_default_lib(&m) < 0)
+		goto out;
+	if (o->add_debug_tag && plan_debug_tag(&m, g) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -402,6 +439,8 @@ static size_t entry_room(const struct dynamic *dyn, const struct options *o)
 		n++;
 	if (o->no_default_lib && dynamic_find(dyn, DT_FLAGS_1, 0) < 0)
 		n++;
+	if (o->add_debug_tag && dynamic_find(dyn, DT_DEBUG, 0) < 0)
+		n++;
 	return n;
 }
 
@@ -418,7 +457,8 @@ static int plan_with_growth(const struct elf_image *img, const struct dynamic *d
 {
 	struct growth_request rq = { .page_size = o->page_size, .debug = o->debug,
 				     .keep_note_segment = o->keep_note_segment,
-				     .phdr_padding = o->phdr_padding, .execstack = o->execstack };
+				     .phdr_padding = o->phdr_padding, .execstack = o->execstack,
+				     .keep_old_tables = o->no_clobber };
 	struct growth_result g;
 
 	if (wants_dynamic(o) && dyn && dyn->has_strtab) {

@@ -160,7 +160,9 @@ static int build_region(const struct elf_image *img, const struct dynamic *dyn,
 		if (!ent)
 			return error(img->path, "out of memory");
 		memcpy(ent, dyn->ent, dyn->count * sizeof(*ent));
-		retarget_strtab(ent, dyn->count, g);
+		/* .dynamic may grow alone (a new entry without a string). */
+		if (g->str_moved)
+			retarget_strtab(ent, dyn->count, g);
 		int rc = encode_dyn(img, buf + l->dyn_at, ent, l->dyn_slots);
 		free(ent);
 		if (rc < 0)
@@ -474,7 +476,7 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 	if (g->str_moved && !g->dyn_moved && switch_strtab(img, dyn, g, p) < 0)
 		goto out;
 	rc = update_sections(img, dyn, &l, g, rq, p);
-	if (rc == 0)
+	if (rc == 0 && !rq->keep_old_tables)
 		rc = scrub_old_tables(img, dyn, g, rq, p);
 out:
 	free(ph);

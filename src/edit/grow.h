@@ -37,6 +37,7 @@ struct growth_request {
 	/* Applied to PT_GNU_STACK in the new program headers, which may be
 	 * reordered or moved: the caller does not plan it again. */
 	enum execstack_op execstack;
+	bool keep_old_tables;   /* leave the old .dynstr and interpreter bytes */
 	bool debug;
 };
 

@@ -166,6 +166,25 @@ oom:
 
 /* ---- --make-rpath-relative --------------------------------------------- */
 
+/* Buildroot's patched patchelf (package/patchelf/0001-Add-option-to-make-
+ * the-rpath-relative-under-a-specif.patch, used by support/scripts/
+ * fix-rpath), entry by entry: an entry that names a directory of the
+ * target tree ROOTDIR (see locate_entry()) stays, as the path it has on
+ * the target ("/usr/lib"), or with --relative-to-file as "$ORIGIN/..."
+ * from the file's own directory; every other entry (a build tree, the
+ * host, nowhere) goes; with --no-standard-lib-dirs, /lib and /usr/lib go
+ * too.  A directory stays whether or not it holds a needed library:
+ * dlopen() searches it as well (Buildroot dropped that test in 2019).
+ * On purpose unlike Buildroot: paths are normalised as text, not through
+ * realpath(), whose symbolic links in a target tree lead into the build
+ * machine's own /usr/lib; an entry that leads outside ROOTDIR goes
+ * (Buildroot keeps a mangled tail of it); a root given with a trailing
+ * slash works (Buildroot then writes relative paths: "usr/lib"). */
+struct relative_how {
+	char *root, *filedir;        /* real paths */
+	bool no_std, to_file;
+};
+
 /* Lexical normalisation of an absolute path: no ".", "..", or "//". */
 static void normalize(char *path)
 {
@@ -230,41 +249,67 @@ static int origin_relative(struct strbuf *b, const char *from, const char *to)
 	return 0;
 }
 
+/* "$ORIGIN" or "${ORIGIN}", alone or before a slash: the rest, or NULL. */
+static const char *origin_rest(const char *entry)
+{
+	const char *rest = NULL;
+
+	if (strncmp(entry, "$ORIGIN", 7) == 0)
+		rest = entry + 7;
+	else if (strncmp(entry, "${ORIGIN}", 9) == 0)
+		rest = entry + 9;
+	return rest && (*rest == '/' || *rest == '\0') ? rest : NULL;
+}
+
+/* Where an entry lies in the build machine's view of the target tree:
+ * $ORIGIN from the file's directory, an absolute path under ROOTDIR as it
+ * is, any other absolute path as a path on the target (ROOTDIR/path).
+ * False when it names nothing there (a relative entry, or one outside
+ * ROOTDIR or not a directory); `rest` is then the path below ROOTDIR. */
+static bool locate_entry(const char *entry, const char *root, const char *filedir, char *abs,
+			 size_t size, const char **rest)
+{
+	const char *orest = origin_rest(entry);
+	struct stat st;
+	int n;
+
+	if (orest) {
+		n = snprintf(abs, size, "%s/%s", filedir, orest);
+	} else if (entry[0] == '/') {
+		n = snprintf(abs, size, "%s", entry);
+		normalize(abs);
+		if (!under(abs, root, rest))
+			n = snprintf(abs, size, "%s/%s", root, entry);
+	} else {
+		return false;
+	}
+	if (n < 0 || (size_t)n >= size)
+		return false;
+	normalize(abs);
+	return under(abs, root, rest) && stat(abs, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int relative_entry(const struct rpath_ctx *c, struct strbuf *b, const char *entry,
-			  const char *root, const char *filedir, bool no_std, bool *found)
+			  const struct relative_how *how)
 {
 	char abs[PATH_MAX * 2];
 	const char *rest;
 
-	if (strncmp(entry, "$ORIGIN", 7) == 0 || strncmp(entry, "${ORIGIN}", 9) == 0)
-		return sb_entry(b, entry, strlen(entry));
-	if (entry[0] != '/') {
-		trace(c->debug, c->img->path, "removing '%s': relative to the working directory", entry);
+	if (!locate_entry(entry, how->root, how->filedir, abs, sizeof(abs), &rest)) {
+		trace(c->debug, c->img->path, "removing '%s': not a directory in the root directory",
+		      entry);
 		return 0;
 	}
-	snprintf(abs, sizeof(abs), "%s", entry);
-	normalize(abs);
-	/* A target path (/usr/lib) names the same place under ROOTDIR. */
-	if (!under(abs, root, &rest)) {
-		snprintf(abs, sizeof(abs), "%s/%s", root, entry);
-		normalize(abs);
-		struct stat st;
-		if (stat(abs, &st) < 0 || !S_ISDIR(st.st_mode) || !under(abs, root, &rest)) {
-			trace(c->debug, c->img->path, "removing '%s': outside the root directory", entry);
-			return 0;
-		}
-	}
-	if (no_std && (strcmp(rest, "lib") == 0 || strcmp(rest, "usr/lib") == 0)) {
+	if (how->no_std && (strcmp(rest, "lib") == 0 || strcmp(rest, "usr/lib") == 0)) {
 		trace(c->debug, c->img->path, "removing '%s': a standard library directory", entry);
-		return 0;
-	}
-	if (!dir_serves(c, abs, found)) {
-		trace(c->debug, c->img->path, "removing '%s': holds no needed library", entry);
 		return 0;
 	}
 	if (b->len && sb_add(b, ":", 1) < 0)
 		return -1;
-	return origin_relative(b, filedir, abs);
+	if (how->to_file)
+		return origin_relative(b, how->filedir, abs);
+	/* The path on the target: ROOTDIR/usr/lib is /usr/lib there. */
+	return sb_add(b, "/", 1) < 0 ? -1 : sb_add(b, rest, strlen(rest));
 }
 
 static char *real_dir_of(const char *file)
@@ -282,29 +327,29 @@ static char *real_dir_of(const char *file)
 }
 
 char *rpath_relative(const struct rpath_ctx *c, const char *cur, const char *root_dir,
-		     bool no_std)
+		     bool no_std, bool to_file)
 {
 	struct strbuf b = { 0 };
-	char *root = realpath(root_dir, NULL), *filedir = real_dir_of(c->img->path);
-	bool *found = calloc(c->n_needed + 1, sizeof(*found));
+	struct relative_how how = { realpath(root_dir, NULL), real_dir_of(c->img->path), no_std,
+				    to_file };
 	char *copy = strdup(cur), *save = NULL;
 	const char *rest;
 	char *result = NULL;
 
-	if (!root) {
+	if (!how.root) {
 		error(root_dir, "cannot resolve root directory: %s", strerror(errno));
 		goto out;
 	}
-	if (!filedir || !found || !copy) {
+	if (!how.filedir || !copy) {
 		error(c->img->path, "cannot resolve the file's directory");
 		goto out;
 	}
-	if (!under(filedir, root, &rest)) {
+	if (to_file && !under(how.filedir, how.root, &rest)) {
 		error(c->img->path, "file is not under the root directory '%s'", root_dir);
 		goto out;
 	}
 	for (char *e = strtok_r(copy, ":", &save); e; e = strtok_r(NULL, ":", &save))
-		if (relative_entry(c, &b, e, root, filedir, no_std, found) < 0) {
+		if (relative_entry(c, &b, e, &how) < 0) {
 			error(NULL, "out of memory");
 			goto out;
 		}
@@ -312,9 +357,8 @@ char *rpath_relative(const struct rpath_ctx *c, const char *cur, const char *roo
 	b.s = NULL;
 out:
 	free(b.s);
-	free(root);
-	free(filedir);
-	free(found);
+	free(how.root);
+	free(how.filedir);
 	free(copy);
 	return result;
 }

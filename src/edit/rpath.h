@@ -19,6 +19,6 @@ struct rpath_ctx {
 char *rpath_add(const char *cur, const char *add);
 char *rpath_shrink(const struct rpath_ctx *c, const char *cur, const char *allowed_prefixes);
 char *rpath_relative(const struct rpath_ctx *c, const char *cur, const char *root_dir,
-		     bool no_std_lib_dirs);
+		     bool no_std_lib_dirs, bool relative_to_file);
 
 #endif

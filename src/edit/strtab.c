@@ -41,7 +41,7 @@ void strtab_unref(struct strtab *st, uint64_t off)
 
 bool strtab_free_at(const struct strtab *st, uint64_t off, uint64_t len)
 {
-	if (st->opaque || !range_ok(off, len + 1, st->size) || off == 0)
+	if ((st->opaque && off < st->known_from) || !range_ok(off, len + 1, st->size) || off == 0)
 		return false;
 	for (uint64_t i = off; i <= off + len; i++)
 		if (st->refs[i])
@@ -72,9 +72,7 @@ int64_t strtab_find_free(const struct strtab *st, uint64_t need)
 {
 	uint64_t run = 0;
 
-	if (st->opaque)
-		return -1;
-	for (uint64_t i = 1; i < st->size; i++) {
+	for (uint64_t i = st->opaque ? st->known_from : 1; i < st->size; i++) {
 		run = st->refs[i] ? 0 : run + 1;
 		if (run == need)
 			return (int64_t)(i + 1 - need);
@@ -102,8 +100,10 @@ static bool read_u32_at(const struct elf_image *img, uint64_t vaddr, uint64_t id
 	return true;
 }
 
-/* Number of dynamic symbols, from DT_HASH's nchain or by walking the
- * chains of DT_GNU_HASH (which has no count field); -1 when unknown. */
+/* Number of dynamic symbols, by walking the chains of DT_GNU_HASH (which
+ * has no count field); -1 when unknown.  Only the hashed (defined)
+ * symbols are in it, last: with none, symoffset is no count (GNU ld
+ * writes 1 for a program that exports nothing but imports 10 symbols). */
 static int64_t symbol_count_gnu(const struct elf_image *img, uint64_t h)
 {
 	uint32_t nbuckets, symoffset, bloom, maxsym = 0, v;
@@ -120,7 +120,7 @@ static int64_t symbol_count_gnu(const struct elf_image *img, uint64_t h)
 			maxsym = v;
 	}
 	if (maxsym < symoffset)
-		return symoffset;
+		return -1;
 	uint64_t chains = buckets + (uint64_t)nbuckets * 4;
 	for (uint64_t i = maxsym;; i++) {
 		if (i - symoffset > (1u << 24) || !read_u32_at(img, chains, i - symoffset, &v))
@@ -130,16 +130,21 @@ static int64_t symbol_count_gnu(const struct elf_image *img, uint64_t h)
 	}
 }
 
-static int64_t symbol_count(const struct elf_image *img, const struct dynamic *dyn)
+int64_t dynsym_count(const struct elf_image *img, const struct dynamic *dyn)
 {
 	long h = dynamic_find(dyn, DT_HASH, 0), g = dynamic_find(dyn, DT_GNU_HASH, 0);
 	uint32_t nchain;
 
 	if (h >= 0 && read_u32_at(img, dyn->ent[h].val, 1, &nchain))
 		return nchain;
-	if (g >= 0)
-		return symbol_count_gnu(img, dyn->ent[g].val);
-	return -1;
+	int64_t n = g >= 0 ? symbol_count_gnu(img, dyn->ent[g].val) : -1;
+	long s = dynamic_find(dyn, DT_SYMTAB, 0);
+
+	/* Else a section header may still say. */
+	for (size_t i = 1; n < 0 && s >= 0 && i < img->shnum; i++)
+		if (img->sh[i].type == SHT_DYNSYM && img->sh[i].addr == dyn->ent[s].val)
+			n = (int64_t)(img->sh[i].size / sym_size(img->cls));
+	return n;
 }
 
 static int ref_dynsym(struct strtab *st, const struct elf_image *img, const struct dynamic *dyn)
@@ -150,7 +155,7 @@ static int ref_dynsym(struct strtab *st, const struct elf_image *img, const stru
 
 	if (s < 0)
 		return 0;
-	int64_t n = symbol_count(img, dyn);
+	int64_t n = dynsym_count(img, dyn);
 	if (n < 0 || !vaddr_to_offset(img, dyn->ent[s].val, (uint64_t)n * ent, &off)) {
 		st->opaque = true;
 		return 0;
@@ -263,6 +268,7 @@ int strtab_init(struct strtab *st, const struct elf_image *img, const struct dyn
 	if (ref_dynsym(st, img, dyn) < 0 || ref_versions(st, img, dyn, true) < 0
 	    || ref_versions(st, img, dyn, false) < 0 || ref_sections(st, img) < 0)
 		return -1;
+	st->known_from = st->size;
 	return 0;
 }
 

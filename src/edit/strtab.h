@@ -8,7 +8,8 @@
  * and any section symbol table linked to the same bytes.  A byte with count
  * zero is free: it may be zeroed (so an old build path leaves the file) or
  * reused for a new string.  When the symbol count cannot be established the
- * model is "opaque" and frees nothing.
+ * model is "opaque" and frees nothing of the table as it was; room that
+ * growth adds after it (dynmodel_relocate) is free all the same.
  */
 #ifndef ELFPATCH_STRTAB_H
 #define ELFPATCH_STRTAB_H
@@ -25,10 +26,16 @@ struct strtab {
 	unsigned char *bytes;    /* current contents (model) */
 	uint32_t *refs;          /* per-byte reference count */
 	bool opaque;
+	uint64_t known_from;     /* opaque: bytes before it are never free */
 };
 
 int strtab_init(struct strtab *st, const struct elf_image *img, const struct dynamic *dyn);
 void strtab_free(struct strtab *st);
+
+/* Number of dynamic symbols, from DT_HASH's nchain, by walking the
+ * chains of DT_GNU_HASH, or from the .dynsym section header; -1 when
+ * none of them tells. */
+int64_t dynsym_count(const struct elf_image *img, const struct dynamic *dyn);
 
 /* Length of the string at `off` (bounded by the table). */
 uint64_t strtab_len(const struct strtab *st, uint64_t off);
