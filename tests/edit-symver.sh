@@ -134,6 +134,12 @@ fresh "$FIXTURES/armhf/hello" "$W"
 "$POKE" "$W" dyn.VERSYM.d_tag 0x6ffffdfd >/dev/null
 check_bad_input "armhf/hello without DT_VERSYM --clear-symbol-version" "$(sum "$W")" "$W" \
 	--clear-symbol-version abort
+# sstripped, a PIE that exports nothing: no count, and .gnu.version must
+# not be written past its end.
+fresh "$FIXTURES/aarch64/hello" "$W"
+"$ELFPATCH" --strip-section-headers "$W"
+check_bad_input "aarch64/hello sstripped --clear-symbol-version" "$(sum "$W")" "$W" \
+	--clear-symbol-version abort
 fresh "$FIXTURES/s390x/hello" "$W"
 "$POKE" "$W" dyn.VERNEED.d_val max >/dev/null
 check_bad_input "s390x/hello, DT_VERNEED outside the file, --clear-symbol-version" \

@@ -147,6 +147,45 @@ int64_t dynsym_count(const struct elf_image *img, const struct dynamic *dyn)
 	return n;
 }
 
+static bool is_address_tag(int64_t tag)
+{
+	static const int64_t tags[] = {
+		DT_PLTGOT, DT_HASH, DT_STRTAB, DT_RELA, DT_INIT, DT_FINI, DT_REL, DT_JMPREL,
+		DT_INIT_ARRAY, DT_FINI_ARRAY, DT_PREINIT_ARRAY, DT_GNU_HASH, DT_VERSYM, DT_VERDEF,
+		DT_VERNEED, 36 /* DT_RELR */
+	};
+
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		if (tag == tags[i])
+			return true;
+	return false;
+}
+
+/* Without a count (a program that exports nothing, so DT_GNU_HASH hashes
+ * no symbol, stripped of its section headers), the table ends at the
+ * latest where the next table .dynamic or a program header names begins,
+ * or where its segment's file bytes end; linkers put .dynstr or
+ * .gnu.version right after it.  Reading that far counts every real name,
+ * and whatever lies between only as extra references, which never free a
+ * byte wrongly. */
+static uint64_t dynsym_bound(const struct elf_image *img, const struct dynamic *dyn, uint64_t at)
+{
+	uint64_t end = at;
+
+	for (size_t i = 0; i < img->phnum; i++) {
+		const struct xphdr *ph = &img->ph[i];
+		if (ph->type == PT_LOAD && at >= ph->vaddr && at - ph->vaddr < ph->filesz)
+			end = ph->vaddr + ph->filesz;
+	}
+	for (size_t i = 0; i < img->phnum; i++)
+		if (img->ph[i].vaddr > at && img->ph[i].vaddr < end)
+			end = img->ph[i].vaddr;
+	for (size_t i = 0; i < dyn->count; i++)
+		if (is_address_tag(dyn->ent[i].tag) && dyn->ent[i].val > at && dyn->ent[i].val < end)
+			end = dyn->ent[i].val;
+	return (end - at) / sym_size(img->cls);
+}
+
 static int ref_dynsym(struct strtab *st, const struct elf_image *img, const struct dynamic *dyn)
 {
 	long s = dynamic_find(dyn, DT_SYMTAB, 0);
@@ -156,6 +195,9 @@ static int ref_dynsym(struct strtab *st, const struct elf_image *img, const stru
 	if (s < 0)
 		return 0;
 	int64_t n = dynsym_count(img, dyn);
+	bool exact = n >= 0;
+	if (!exact)
+		n = (int64_t)dynsym_bound(img, dyn, dyn->ent[s].val);
 	if (n < 0 || !vaddr_to_offset(img, dyn->ent[s].val, (uint64_t)n * ent, &off)) {
 		st->opaque = true;
 		return 0;
@@ -163,6 +205,9 @@ static int ref_dynsym(struct strtab *st, const struct elf_image *img, const stru
 	for (int64_t i = 0; i < n; i++) {
 		/* st_name is the first 4 bytes in both classes. */
 		uint32_t name = (uint32_t)load_uint(img->map + off + (uint64_t)i * ent, 4, img->cls.msb);
+		/* Past the real symbols, bytes that are no name are no reader. */
+		if (!exact && (name >= st->size || !memchr(st->bytes + name, '\0', st->size - name)))
+			continue;
 		if (ref_checked(st, img, name, "symbol") < 0)
 			return -1;
 	}
