@@ -222,14 +222,7 @@ static bool read_lib(const char *host, const char *name, const char *triplet, ch
 			*msb = d.img.cls.msb;
 		ok = *soname != NULL;
 	}
-	if (d.mapped) {
-		dynamic_free(&d.dyn);
-		elf_image_close(&d.img);
-	}
-	free(d.needed);
-	free(d.deps);
-	free(d.vneed);
-	free(d.vdef);
+	dso_unload(&d);
 	return ok;
 }
 

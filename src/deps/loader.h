@@ -41,6 +41,9 @@ enum verdict ld_verify(const struct ld_target *t, const char *host, const char *
 /* object.c */
 int dso_list_push(struct dso ***list, size_t *n, size_t *cap, struct dso *d);
 int dso_add_name(struct dso *d, const char *name);
+/* What dso_load() read (the map, .dynamic and the tables from it); the
+ * dso itself stays, for a struct dso on the stack. */
+void dso_unload(struct dso *d);
 void dso_free(struct dso *d);
 struct dso *dso_new(struct resolution *res, const char *name, struct dso *loader);
 int dso_set_origin(struct dso *d, const char *path);

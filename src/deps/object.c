@@ -51,14 +51,28 @@ int dso_add_name(struct dso *d, const char *name)
 	return 0;
 }
 
+void dso_unload(struct dso *d)
+{
+	if (d->mapped) {
+		dynamic_free(&d->dyn);
+		elf_image_close(&d->img);
+		d->mapped = false;
+	}
+	free(d->needed);
+	free(d->deps);
+	free(d->vneed);
+	free(d->vdef);
+	d->needed = NULL;
+	d->deps = NULL;
+	d->vneed = NULL;
+	d->vdef = NULL;
+}
+
 void dso_free(struct dso *d)
 {
 	if (!d)
 		return;
-	if (d->mapped) {
-		dynamic_free(&d->dyn);
-		elf_image_close(&d->img);
-	}
+	dso_unload(d);
 	for (size_t i = 0; i < d->n_names; i++)
 		free(d->names[i]);
 	free(d->names);
@@ -67,10 +81,6 @@ void dso_free(struct dso *d)
 	free(d->host);
 	free(d->origin);
 	free(d->error);
-	free(d->needed);
-	free(d->deps);
-	free(d->vneed);
-	free(d->vdef);
 	free(d);
 }
 

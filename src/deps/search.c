@@ -211,14 +211,7 @@ static char *soname_of(void *ctx, const char *host)
 		const char *base = strrchr(host, '/');
 		res = strdup(d.soname ? d.soname : base ? base + 1 : host);
 	}
-	if (d.mapped) {
-		dynamic_free(&d.dyn);
-		elf_image_close(&d.img);
-	}
-	free(d.needed);
-	free(d.deps);
-	free(d.vneed);
-	free(d.vdef);
+	dso_unload(&d);
 	return res;
 }
 
