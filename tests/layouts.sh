@@ -62,6 +62,17 @@ runs() {
 		check_eq "$4" "hello from libgreet, world" "$_out"
 	fi
 }
+# runs_edited T F FILE LIBDIR DIR: the edited fixture F runs: a library
+# under the fixture hello (as DIR/libgreet.so.1), a program itself.
+runs_edited() {
+	if [ "$2" = libgreet.so ]; then
+		mkdir -p "$5"
+		cp "$3" "$5/libgreet.so.1"
+		runs "$1" hello "$5" "$1/$2: hello runs with it"
+	else
+		runs "$1" "$3" "$4" "$1/$2: runs"
+	fi
+}
 
 # phdr_index FILE TYPE K: index of the K-th (from 1) program header of
 # TYPE (a p_type number).
@@ -205,13 +216,8 @@ for t in $TARGETS; do
 		check_eq "$t/$f: readelf has no new warnings" "" "$(new_warnings "$w.orig" "$w")"
 		check_eq "$t/$f: no new eu-elflint complaints" "" "$(new_lint "$w.orig" "$w")"
 		check "$t/$f: --check passes" "$ELFPATCH" --check "$w"
-		if [ $f = libgreet.so ]; then
-			mkdir -p "$SCRATCH/seclib-$t"
-			cp "$w" "$SCRATCH/seclib-$t/libgreet.so.1"
-			runs "$t" hello "$SCRATCH/seclib-$t" "$t/$f: hello runs with it"
-			continue
-		fi
-		runs "$t" "$w" "$lib" "$t/$f: runs"
+		runs_edited "$t" "$f" "$w" "$lib" "$SCRATCH/seclib-$t"
+		[ $f = libgreet.so ] && continue
 		# A program header edit that needs no new bytes moves the table too.
 		x=$SCRATCH/sec-$t-$f.x
 		cp "$w.orig" "$x"
@@ -295,13 +301,7 @@ for t in $TARGETS; do
 		check_eq "$t/$f: readelf has no warnings" "" "$(warnings "$w")"
 		check_eq "$t/$f: no new eu-elflint complaints" "" "$(new_lint "$FIXTURES/$t/$f" "$w")"
 		check "$t/$f: --check passes" "$ELFPATCH" --check "$w"
-		if [ $f = libgreet.so ]; then
-			mkdir -p "$SCRATCH/keeplib-$t"
-			cp "$w" "$SCRATCH/keeplib-$t/libgreet.so.1"
-			runs "$t" hello "$SCRATCH/keeplib-$t" "$t/$f: hello runs with it"
-		else
-			runs "$t" "$w" "$lib" "$t/$f: runs"
-		fi
+		runs_edited "$t" "$f" "$w" "$lib" "$SCRATCH/keeplib-$t"
 	done
 done
 
