@@ -12,6 +12,8 @@
 #                 i386 ppc s390x
 #   --deps-only   rebuild only the dependency-chain fixtures in data/deps/
 #                 (armhf aarch64 x86_64, or those of them --arch names)
+#   --syms-only   rebuild only the symbol-rename fixtures in data/syms/
+#                 (armhf aarch64 x86_64 ppc s390x, or those --arch names)
 #
 # Needs (Debian bookworm): gcc libc6-dev binutils gcc-arm-linux-gnueabihf
 # gcc-arm-linux-gnueabi gcc-aarch64-linux-gnu gcc-i686-linux-gnu
@@ -45,9 +47,11 @@ usage() {
 
 targets=$ALL_TARGETS
 deps_only=0
+syms_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--deps-only) deps_only=1; shift ;;
+	--syms-only) syms_only=1; shift ;;
 	--arch) [ $# -ge 2 ] || { echo "$0: --arch needs a list" >&2; exit 2; }
 		targets=${2//,/ }; shift 2 ;;
 	--arch=*) targets=${1#--arch=}; targets=${targets//,/ }; shift ;;
@@ -241,7 +245,7 @@ write_expect() {	# file out.txt
 }
 
 for t in $targets; do
-	[ "$deps_only" = 0 ] || break
+	[ "$deps_only" = 0 ] && [ "$syms_only" = 0 ] || break
 	read -r cc _ _ <<<"$(target_cc "$t")"
 	if [ "$t" = x86_64 ] && ! command -v "$cc" >/dev/null 2>&1; then cc=gcc; fi
 	echo "$t: $("$cc" --version | head -n 1)"
@@ -362,14 +366,63 @@ build_deps() {	# target cc
 }
 
 for t in $targets; do
+	[ "$syms_only" = 0 ] || break
 	case " $DEPS_TARGETS " in *" $t "*) ;; *) continue ;; esac
 	read -r cc _ _ <<<"$(target_cc "$t")"
 	if [ "$t" = x86_64 ] && ! command -v "$cc" >/dev/null 2>&1; then cc=gcc; fi
 	build_deps "$t" "$cc"
 done
 
+# --- symbol-rename fixtures (data/syms/) -----------------------------------
+# For --rename-dynamic-symbols: a library whose symbol the tests rename, and
+# programs that need the renamed library (data/src/syms/).
+#   libsym.so.1  DT_HASH and DT_GNU_HASH (--hash-style=both); versions
+#                LIBSYM_1.0 and LIBSYM_2.0 (sym.map); defines sym_old,
+#                sym_a..sym_p, sym_total (which calls them through the PLT)
+#                and sym_counter
+#   prog         PIE; calls sym_new and sym_total: linked against a stub
+#                built with -DSYM_OLD=sym_new, so it runs only once
+#                libsym.so.1's sym_old is renamed to sym_new
+#   prog-old     PIE; calls sym_old (the tests rename its import)
+# Little- and big-endian, ELF32 and ELF64, REL and RELA.
+SYMS_TARGETS="armhf aarch64 x86_64 ppc s390x"
+
+build_syms() {	# target cc
+	local t=$1 cc=$2 b=$tmp/syms/$t/build out=$tmp/syms/$t/bin extra
+	# shellcheck disable=SC2207
+	extra=($(target_ldflags "$t"))
+	mkdir -p "$b" "$out"
+	cc_syms() {	# output args...
+		local o=$1
+		shift
+		(cd "$srcdir/syms" && "$cc" "${COMMON_CFLAGS[@]}" -O2 -o "$o" "$@" \
+			"${COMMON_LDFLAGS[@]}" "${extra[@]}")
+	}
+	echo "  $t/syms"
+	cc_syms "$b/libsym.so.1" -fPIC -shared -DSYM_OLD=sym_new -Wl,-soname,libsym.so.1 \
+		-Wl,--version-script=sym.map sym.c
+	cc_syms "$out/libsym.so.1" -fPIC -shared -Wl,-soname,libsym.so.1 \
+		-Wl,--version-script=sym.map -Wl,--hash-style=both sym.c
+	cc_syms "$out/prog" -fPIE -pie prog.c "$b/libsym.so.1"
+	cc_syms "$out/prog-old" -fPIE -pie prog-old.c "$out/libsym.so.1"
+	chmod 0755 "$out/prog" "$out/prog-old"
+	chmod 0644 "$out/libsym.so.1"
+	rm -rf "${here:?}/syms/$t"
+	mkdir -p "$here/syms"
+	mv "$out" "$here/syms/$t"
+}
+
+for t in $targets; do
+	[ "$deps_only" = 0 ] || break
+	case " $SYMS_TARGETS " in *" $t "*) ;; *) continue ;; esac
+	read -r cc _ _ <<<"$(target_cc "$t")"
+	if [ "$t" = x86_64 ] && ! command -v "$cc" >/dev/null 2>&1; then cc=gcc; fi
+	build_syms "$t" "$cc"
+done
+
 # --- checksums of everything generated (all targets, fixed order) --------
-(cd "$here" && find bin expect $([ -d "$here/deps" ] && echo deps) -type f -print | sort |
+(cd "$here" && find bin expect $([ -d "$here/deps" ] && echo deps) \
+	$([ -d "$here/syms" ] && echo syms) -type f -print | sort |
 	xargs sha256sum) >"$here/SHA256SUMS.tmp"
 mv "$here/SHA256SUMS.tmp" "$here/SHA256SUMS"
 
