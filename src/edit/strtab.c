@@ -90,13 +90,25 @@ static int ref_checked(struct strtab *st, const struct elf_image *img, uint64_t 
 	return 0;
 }
 
-static bool read_u32_at(const struct elf_image *img, uint64_t vaddr, uint64_t idx, uint32_t *v)
+/* Word `idx` (of `width` bytes) of a table at `vaddr`. */
+static bool read_word_at(const struct elf_image *img, uint64_t vaddr, uint64_t idx, size_t width,
+			 uint64_t *v)
 {
 	uint64_t off;
 
-	if (idx > UINT64_MAX / 4 - 1 || !vaddr_to_offset(img, vaddr + idx * 4, 4, &off))
+	if (idx > UINT64_MAX / width - 1 || !vaddr_to_offset(img, vaddr + idx * width, width, &off))
 		return false;
-	*v = (uint32_t)load_uint(img->map + off, 4, img->cls.msb);
+	*v = load_uint(img->map + off, width, img->cls.msb);
+	return true;
+}
+
+static bool read_u32_at(const struct elf_image *img, uint64_t vaddr, uint64_t idx, uint32_t *v)
+{
+	uint64_t w;
+
+	if (!read_word_at(img, vaddr, idx, 4, &w))
+		return false;
+	*v = (uint32_t)w;
 	return true;
 }
 
@@ -130,13 +142,17 @@ static int64_t symbol_count_gnu(const struct elf_image *img, uint64_t h)
 	}
 }
 
+/* nchain is the second word of DT_HASH, whose words are 8 bytes on some
+ * 64-bit targets (dynamic_hash_word()): read as 4 bytes, a big-endian
+ * s390x file would give nbucket's low half instead. */
 int64_t dynsym_count(const struct elf_image *img, const struct dynamic *dyn)
 {
 	long h = dynamic_find(dyn, DT_HASH, 0), g = dynamic_find(dyn, DT_GNU_HASH, 0);
-	uint32_t nchain;
+	uint64_t nchain;
 
-	if (h >= 0 && read_u32_at(img, dyn->ent[h].val, 1, &nchain))
-		return nchain;
+	if (h >= 0 && read_word_at(img, dyn->ent[h].val, 1, dynamic_hash_word(img), &nchain)
+	    && nchain <= INT64_MAX)
+		return (int64_t)nchain;
 	int64_t n = g >= 0 ? symbol_count_gnu(img, dyn->ent[g].val) : -1;
 	long s = dynamic_find(dyn, DT_SYMTAB, 0);
 
@@ -186,7 +202,9 @@ static uint64_t dynsym_bound(const struct elf_image *img, const struct dynamic *
 	return (end - at) / sym_size(img->cls);
 }
 
-static int ref_dynsym(struct strtab *st, const struct elf_image *img, const struct dynamic *dyn)
+/* Sets *at to .dynsym's file offset once its names are counted. */
+static int ref_dynsym(struct strtab *st, const struct elf_image *img, const struct dynamic *dyn,
+		      uint64_t *at)
 {
 	long s = dynamic_find(dyn, DT_SYMTAB, 0);
 	size_t ent = sym_size(img->cls);
@@ -198,7 +216,8 @@ static int ref_dynsym(struct strtab *st, const struct elf_image *img, const stru
 	bool exact = n >= 0;
 	if (!exact)
 		n = (int64_t)dynsym_bound(img, dyn, dyn->ent[s].val);
-	if (n < 0 || !vaddr_to_offset(img, dyn->ent[s].val, (uint64_t)n * ent, &off)) {
+	if (n < 0 || (uint64_t)n > img->size / ent
+	    || !vaddr_to_offset(img, dyn->ent[s].val, (uint64_t)n * ent, &off)) {
 		st->opaque = true;
 		return 0;
 	}
@@ -211,6 +230,7 @@ static int ref_dynsym(struct strtab *st, const struct elf_image *img, const stru
 		if (ref_checked(st, img, name, "symbol") < 0)
 			return -1;
 	}
+	*at = off;
 	return 0;
 }
 
@@ -272,8 +292,10 @@ static int ref_versions(struct strtab *st, const struct elf_image *img, const st
 }
 
 /* A section symbol table (or the section name table) that reads its names
- * from these very bytes is another reader we must respect. */
-static int ref_sections(struct strtab *st, const struct elf_image *img)
+ * from these very bytes is another reader we must respect; .dynsym's
+ * section (at `dynsym`), already counted, is not counted twice: a name
+ * counted twice would never be freed by the rename of its symbol. */
+static int ref_sections(struct strtab *st, const struct elf_image *img, uint64_t dynsym)
 {
 	size_t ent = sym_size(img->cls);
 
@@ -281,7 +303,8 @@ static int ref_sections(struct strtab *st, const struct elf_image *img)
 		const struct xshdr *s = &img->sh[i];
 		if (i == img->shstrndx && s->offset == st->off)
 			st->opaque = true;
-		if ((s->type != SHT_SYMTAB && s->type != SHT_DYNSYM) || s->type == SHT_NOBITS)
+		if ((s->type != SHT_SYMTAB && s->type != SHT_DYNSYM)
+		    || (s->type == SHT_DYNSYM && s->offset == dynsym))
 			continue;
 		if (img->sh[s->link].offset != st->off || img->sh[s->link].type == SHT_NOBITS)
 			continue;
@@ -310,8 +333,9 @@ int strtab_init(struct strtab *st, const struct elf_image *img, const struct dyn
 	for (size_t i = 0; i < dyn->count; i++)
 		if (dynamic_tag_is_string(dyn->ent[i].tag))
 			strtab_ref(st, dyn->ent[i].val);
-	if (ref_dynsym(st, img, dyn) < 0 || ref_versions(st, img, dyn, true) < 0
-	    || ref_versions(st, img, dyn, false) < 0 || ref_sections(st, img) < 0)
+	uint64_t dynsym = UINT64_MAX;
+	if (ref_dynsym(st, img, dyn, &dynsym) < 0 || ref_versions(st, img, dyn, true) < 0
+	    || ref_versions(st, img, dyn, false) < 0 || ref_sections(st, img, dynsym) < 0)
 		return -1;
 	st->known_from = st->size;
 	return 0;

@@ -20,6 +20,13 @@ bool dynamic_tag_is_string(int64_t tag)
 	}
 }
 
+size_t dynamic_hash_word(const struct elf_image *img)
+{
+	bool wide = img->eh.machine == EM_ALPHA || img->eh.machine == EM_S390;
+
+	return wide && img->cls.is64 ? 8 : 4;
+}
+
 bool vaddr_to_offset(const struct elf_image *img, uint64_t vaddr, uint64_t size, uint64_t *off)
 {
 	for (size_t i = 0; i < img->phnum; i++) {

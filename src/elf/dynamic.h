@@ -44,6 +44,10 @@ const char *dynamic_str(const struct elf_image *img, const struct dynamic *dyn, 
 /* True for tags whose value is an offset into the dynamic string table. */
 bool dynamic_tag_is_string(int64_t tag);
 
+/* The size of a DT_HASH word: 4, but 8 on 64-bit S/390 and Alpha, whose
+ * ABIs made the hash table's nbucket, nchain and chains 64-bit. */
+size_t dynamic_hash_word(const struct elf_image *img);
+
 /* Maps [vaddr, vaddr + size) to a file offset through a PT_LOAD whose
  * file-backed part contains it whole. */
 bool vaddr_to_offset(const struct elf_image *img, uint64_t vaddr, uint64_t size, uint64_t *off);
