@@ -52,6 +52,8 @@ static const char usage_text[] =
 "      --add-debug-tag         add a DT_DEBUG entry (for debuggers) if none\n"
 "      --clear-execstack       make the stack non-executable\n"
 "      --set-execstack         make the stack executable\n"
+"      --rename-dynamic-symbols FILE  rename dynamic symbols; FILE has one\n"
+"                              'OLD NEW' pair a line (hash tables rebuilt)\n"
 "\n"
 "Growth (when an edit does not fit in the file's existing space):\n"
 "      --no-grow               fail instead of appending space to the file\n"
@@ -139,7 +141,8 @@ enum opt_id {
 	O_STRIP_DEBUG, O_STRIP_ALL, O_REMOVE_SECTION, O_KEEP_SECTION, O_STRIP_SHDRS,
 	O_COMPRESS_DEBUG, O_DECOMPRESS_DEBUG, O_ONLY_KEEP_DEBUG, O_ADD_DEBUGLINK, O_REPORT, O_JSON,
 	O_PRINT_DEPS, O_TREE, O_ROOT, O_LIBRARY_PATH, O_INSTALL_MISSING, O_COMPARE,
-	O_LDCONFIG, O_NO_LINKS, O_NO_CACHE, O_PRINT_CACHE, O_FORMAT
+	O_LDCONFIG, O_NO_LINKS, O_NO_CACHE, O_PRINT_CACHE, O_FORMAT,
+	O_RENAME_SYMS
 };
 
 struct opt_spec {
@@ -178,6 +181,7 @@ static const struct opt_spec specs[] = {
 	{ "--add-debug-tag", NULL, 0, O_ADD_DEBUG_TAG },
 	{ "--clear-execstack", NULL, 0, O_CLEAR_EXECSTACK },
 	{ "--set-execstack", NULL, 0, O_SET_EXECSTACK },
+	{ "--rename-dynamic-symbols", NULL, 1, O_RENAME_SYMS },
 	{ "--output", "-o", 1, O_OUTPUT },
 	{ "--preserve-dates", "-p", 0, O_PRESERVE },
 	{ "--dry-run", "-n", 0, O_DRY_RUN },
@@ -351,6 +355,7 @@ static int apply(struct options *o, enum opt_id id, const char *const *a)
 	case O_ADD_DEBUG_TAG: o->add_debug_tag = true; break;
 	case O_CLEAR_EXECSTACK: o->execstack = EXECSTACK_CLEAR; break;
 	case O_SET_EXECSTACK: o->execstack = EXECSTACK_SET; break;
+	case O_RENAME_SYMS: o->rename_map_file = v; break;
 	case O_OUTPUT: o->output = v; break;
 	case O_PRESERVE: o->preserve_dates = true; break;
 	case O_DRY_RUN: o->dry_run = true; break;

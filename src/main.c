@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "core/diag.h"
+#include "core/namemap.h"
 #include "core/options.h"
 #include "deps/deps.h"
 #include "deps/ldconfig.h"
@@ -104,6 +105,12 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 		return rc;
+	}
+	/* A map file that cannot be used is bad input, not a usage error:
+	 * exit 1, as patchelf does. */
+	if (o.rename_map_file && namemap_load(o.rename_map_file, &o.rename_syms) < 0) {
+		options_free(&o);
+		return EXIT_FAILURE;
 	}
 	if (deps_requested(&o)) {
 		rc = deps_run(&o, &hooks);

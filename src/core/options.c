@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 
+#include "core/namemap.h"
+
 void options_free(struct options *o)
 {
 	for (size_t i = 0; i < o->n_owned; i++)
@@ -17,6 +19,7 @@ void options_free(struct options *o)
 	free(o->clear_version);
 	free(o->remove_sections);
 	free(o->keep_sections);
+	namemap_free(&o->rename_syms);
 }
 
 bool options_have_edits(const struct options *o)
@@ -24,7 +27,8 @@ bool options_have_edits(const struct options *o)
 	return o->set_interp || o->set_os_abi || o->set_soname || o->rpath_op != RPATH_KEEP
 	       || o->convert != CONVERT_NONE || o->execstack != EXECSTACK_KEEP
 	       || o->no_default_lib || o->n_remove_needed || o->n_replace_needed
-	       || o->n_add_needed || o->n_clear_version || o->add_debug_tag || o->page_size;
+	       || o->n_add_needed || o->n_clear_version || o->add_debug_tag || o->page_size
+	       || o->rename_map_file;
 }
 
 bool options_have_section_edits(const struct options *o)

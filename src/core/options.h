@@ -15,6 +15,13 @@ struct name_pair {
 	const char *from, *to;
 };
 
+/* Pairs sorted by `from` (core/namemap.h), their strings in `text`. */
+struct name_map {
+	struct name_pair *pairs;
+	size_t n;
+	char *text;
+};
+
 struct options {
 	/* Queries, printed in patchelf's order. */
 	bool print_interp, print_os_abi, print_soname, print_rpath;
@@ -43,6 +50,8 @@ struct options {
 	const char **clear_version;  /* --clear-symbol-version SYMBOL */
 	size_t n_clear_version;
 	bool add_debug_tag;
+	const char *rename_map_file;  /* --rename-dynamic-symbols FILE */
+	struct name_map rename_syms;  /* its pairs, read by main.c */
 
 	/* Growth (issue: growing an ELF when an edit does not fit). */
 	uint64_t page_size;          /* 0: the file's own largest PT_LOAD p_align */

@@ -337,6 +337,50 @@ out:
 	return rc;
 }
 
+/* The references at old[0..n) are the caller's to rewrite (symbol
+ * names): the same choice as dynmodel_set_string() (in place when the old
+ * bytes are theirs alone and `s` fits, else an existing copy, else free
+ * bytes, filled now), without the staging, which the caller's writes of
+ * the references make unnecessary. */
+int dynmodel_replace_string(struct dyn_model *m, const uint64_t *old, size_t n, const char *s,
+			    struct str_change *ch, const char *what)
+{
+	bool same = true;
+
+	ch->old_off = old[0];
+	ch->old_len = strtab_len(&m->str, old[0]) + 1;
+	for (size_t i = 0; i < n; i++) {
+		same = same && old[i] == old[0];
+		strtab_unref(&m->str, old[i]);
+	}
+	if (same && strtab_free_at(&m->str, old[0], strlen(s))) {
+		trace(m->debug, m->img->path, "%s: \"%s\" in place at .dynstr+0x%llx", what, s,
+		      (unsigned long long)old[0]);
+		ch->new_off = old[0];
+		for (size_t i = 0; i < n; i++)
+			strtab_ref(&m->str, old[0]);
+		return write_string(m, old[0], s, what);
+	}
+	for (size_t i = 0; i < n; i++)
+		strtab_ref(&m->str, old[i]);
+	int64_t at = place_string(m, s, what);
+	for (size_t i = 0; i < n; i++)
+		strtab_unref(&m->str, old[i]);
+	if (at < 0)
+		return -1;
+	ch->new_off = (uint64_t)at;
+	for (size_t i = 0; i < n; i++)
+		strtab_ref(&m->str, (uint64_t)at);
+	return 0;
+}
+
+int dynmodel_scrub_change(struct dyn_model *m, const struct str_change *ch, const char *what)
+{
+	struct old_range r = { ch->old_off, ch->old_len };
+
+	return scrub(m, &r, 1, what);
+}
+
 /* An entry that moves changes address; DT_MIPS_RLD_MAP_REL holds an
  * offset relative to its own address and must follow. */
 static struct xdyn moved(const struct dyn_model *m, struct xdyn d, size_t from, size_t to)

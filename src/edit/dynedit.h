@@ -49,6 +49,23 @@ const char *dynmodel_str(const struct dyn_model *m, size_t idx);
 int dynmodel_set_string(struct dyn_model *m, const size_t *idx, size_t n,
 			const struct str_field *fields, size_t nf, const char *s, const char *what);
 
+/* A string moved for references the caller rewrites itself (symbol
+ * names, whose table it rewrites whole): where it was and where it is. */
+struct str_change {
+	uint64_t old_off, old_len;   /* old_len counts the NUL */
+	uint64_t new_off;
+};
+
+/* Finds a home for `s` in place of the string the n >= 1 references at
+ * old[0..n) read, and counts them there: the bytes of the old string
+ * when they are theirs alone and `s` fits (written now, which switches
+ * the references), else an existing copy, else free bytes (written now,
+ * unreferenced until the caller's writes point at them).  After those
+ * writes, dynmodel_scrub_change() zeroes what nothing reads any more. */
+int dynmodel_replace_string(struct dyn_model *m, const uint64_t *old, size_t n, const char *s,
+			    struct str_change *ch, const char *what);
+int dynmodel_scrub_change(struct dyn_model *m, const struct str_change *ch, const char *what);
+
 int dynmodel_remove(struct dyn_model *m, size_t idx, const char *what);
 
 /* Inserts an entry at `at`; with `s`, its value is that string's offset. */

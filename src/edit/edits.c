@@ -12,6 +12,7 @@
 #include "edit/grow.h"
 #include "edit/rpath.h"
 #include "edit/symver.h"
+#include "edit/symrename.h"
 #include "elf/print.h"
 #include "elf/validate.h"
 #include "plan/plan.h"
@@ -344,7 +345,8 @@ static bool wants_dynamic(const struct options *o)
 {
 	return o->set_soname || o->rpath_op != RPATH_KEEP || o->convert != CONVERT_NONE
 	       || o->n_remove_needed || o->n_replace_needed || o->n_add_needed || o->no_default_lib
-	       || o->n_clear_version || o->add_debug_tag;
+	       || o->n_clear_version || o->add_debug_tag
+	       || o->rename_map_file;
 }
 
 static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
@@ -378,6 +380,9 @@ static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
 	if (o->no_default_lib && plan_no_default_lib(&m) < 0)
 		goto out;
 	if (o->add_debug_tag && plan_debug_tag(&m, g) < 0)
+		goto out;
+	/* Last, as in patchelf. */
+	if (o->rename_map_file && plan_rename_symbols(&m, dyn, &o->rename_syms) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -424,6 +429,8 @@ static uint64_t string_room(const struct dynamic *dyn, const struct elf_image *i
 		size_t a = strlen(o->replace_needed[i].from), b = strlen(o->replace_needed[i].to);
 		n += (a > b ? a : b) + 1;
 	}
+	if (o->rename_map_file)
+		n += rename_string_room(img, dyn, &o->rename_syms);
 	return n;
 }
 

@@ -163,3 +163,34 @@ void sym_decode(struct elf_class c, const unsigned char *p, struct xsym *s)
 	s->value = GET(c, p, Sym, st_value);
 	s->size = GET(c, p, Sym, st_size);
 }
+
+/* r_info packs the symbol index with the type: ELF32_R_SYM/ELF64_R_SYM.
+ * Rel and Rela share the field's place. */
+uint64_t rel_sym(struct elf_class c, const unsigned char *p)
+{
+	uint64_t info = GET(c, p, Rel, r_info);
+
+	return c.is64 ? ELF64_R_SYM(info) : ELF32_R_SYM(info);
+}
+
+int rel_set_sym(struct elf_class c, unsigned char *p, uint64_t sym)
+{
+	bool bad = false;
+	uint64_t info = GET(c, p, Rel, r_info);
+
+	if (sym > (c.is64 ? UINT32_MAX : 0xffffffu))
+		bad = true;
+	else if (c.is64)
+		info = ELF64_R_INFO(sym, ELF64_R_TYPE(info));
+	else
+		info = ELF32_R_INFO(sym, ELF32_R_TYPE(info));
+	PUT(c, p, Rel, r_info, info);
+	return bad ? -1 : 0;
+}
+
+size_t rel_size(struct elf_class c, bool rela)
+{
+	if (rela)
+		return c.is64 ? sizeof(Elf64_Rela) : sizeof(Elf32_Rela);
+	return c.is64 ? sizeof(Elf64_Rel) : sizeof(Elf32_Rel);
+}

@@ -74,4 +74,11 @@ int phdr_encode(struct elf_class c, unsigned char *p, const struct xphdr *ph);
 int shdr_encode(struct elf_class c, unsigned char *p, const struct xshdr *sh);
 int dyn_encode(struct elf_class c, unsigned char *p, const struct xdyn *d);
 
+/* Relocations (Rel and Rela alike): the symbol index in r_info, and
+ * r_info with another symbol index and the same type (-1 when the index
+ * does not fit the class). */
+size_t rel_size(struct elf_class c, bool rela);
+uint64_t rel_sym(struct elf_class c, const unsigned char *p);
+int rel_set_sym(struct elf_class c, unsigned char *p, uint64_t sym);
+
 #endif

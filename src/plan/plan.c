@@ -100,6 +100,34 @@ int plan_add_ref(struct plan *p, uint64_t off, const void *data, size_t len, con
 	return rc;
 }
 
+/* Runs of changed bytes closer than this are written as one: a write
+ * costs more than a few unchanged bytes rewritten. */
+#define CHANGE_GAP 16
+
+int plan_add_changes(struct plan *p, uint64_t off, const unsigned char *now,
+		     const unsigned char *want, size_t len, const char *what)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (now[i] == want[i]) {
+			i++;
+			continue;
+		}
+		/* The run ends after CHANGE_GAP equal bytes (`end` follows
+		 * each change, so the test sees the gap since the last). */
+		size_t start = i, end = i + 1;
+		for (size_t j = end; j < len && j - end < CHANGE_GAP; j++)
+			if (now[j] != want[j])
+				end = j + 1;
+		if (plan_add(p, off + start, want + start, end - start, "%s (+0x%zx)", what,
+			     start) < 0)
+			return -1;
+		i = end;
+	}
+	return 0;
+}
+
 static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return alen && blen && a < b + blen && b < a + alen;

@@ -104,6 +104,13 @@ uint64_t plan_size_limit(const struct elf_image *img, const struct plan *p);
  * Prints one error and returns -1 when one fails. */
 int plan_check_size(const struct elf_image *img, const struct plan *p);
 
+/* Writes of the bytes of `want` that differ from `now` (what the file
+ * holds at `off` once the writes planned so far are done, plan_overlay()),
+ * in runs, so that an edit that rewrites a table writes only what
+ * changes; nothing when they are equal. */
+int plan_add_changes(struct plan *p, uint64_t off, const unsigned char *now,
+		     const unsigned char *want, size_t len, const char *what);
+
 /* --dry-run: what the writes would change. */
 void plan_describe(const struct plan *p, const char *path, FILE *out);
 
