@@ -24,6 +24,8 @@ static const char usage_text[] =
 "      --print-rpath           DT_RUNPATH, or DT_RPATH if there is none\n"
 "      --print-execstack       'execstack: X', '-' or '?' (no PT_GNU_STACK)\n"
 "      --print-needed          each DT_NEEDED entry\n"
+"      --print-resolution-cache  the .note.nixos.ldcache note: each DT_NEEDED\n"
+"                              name and where it resolves, one a line\n"
 "\n"
 "Edits:\n"
 "      --set-interpreter PATH  change the program interpreter\n"
@@ -54,6 +56,9 @@ static const char usage_text[] =
 "      --set-execstack         make the stack executable\n"
 "      --rename-dynamic-symbols FILE  rename dynamic symbols; FILE has one\n"
 "                              'OLD NEW' pair a line (hash tables rebuilt)\n"
+"      --build-resolution-cache  record where each DT_NEEDED is found on the\n"
+"                              run path, in a .note.nixos.ldcache note (as\n"
+"                              patchelf 0.19; with --root, inside SYSROOT)\n"
 "\n"
 "Growth (when an edit does not fit in the file's existing space):\n"
 "      --no-grow               fail instead of appending space to the file\n"
@@ -142,7 +147,7 @@ enum opt_id {
 	O_COMPRESS_DEBUG, O_DECOMPRESS_DEBUG, O_ONLY_KEEP_DEBUG, O_ADD_DEBUGLINK, O_REPORT, O_JSON,
 	O_PRINT_DEPS, O_TREE, O_ROOT, O_LIBRARY_PATH, O_INSTALL_MISSING, O_COMPARE,
 	O_LDCONFIG, O_NO_LINKS, O_NO_CACHE, O_PRINT_CACHE, O_FORMAT,
-	O_RENAME_SYMS
+	O_RENAME_SYMS, O_BUILD_CACHE, O_PRINT_RESCACHE
 };
 
 struct opt_spec {
@@ -159,6 +164,7 @@ static const struct opt_spec specs[] = {
 	{ "--print-rpath", NULL, 0, O_PRINT_RPATH },
 	{ "--print-execstack", NULL, 0, O_PRINT_EXECSTACK },
 	{ "--print-needed", NULL, 0, O_PRINT_NEEDED },
+	{ "--print-resolution-cache", NULL, 0, O_PRINT_RESCACHE },
 	{ "--set-interpreter", "--interpreter", 1, O_SET_INTERP },
 	{ "--set-os-abi", NULL, 1, O_SET_OS_ABI },
 	{ "--set-soname", NULL, 1, O_SET_SONAME },
@@ -182,6 +188,7 @@ static const struct opt_spec specs[] = {
 	{ "--clear-execstack", NULL, 0, O_CLEAR_EXECSTACK },
 	{ "--set-execstack", NULL, 0, O_SET_EXECSTACK },
 	{ "--rename-dynamic-symbols", NULL, 1, O_RENAME_SYMS },
+	{ "--build-resolution-cache", NULL, 0, O_BUILD_CACHE },
 	{ "--output", "-o", 1, O_OUTPUT },
 	{ "--preserve-dates", "-p", 0, O_PRESERVE },
 	{ "--dry-run", "-n", 0, O_DRY_RUN },
@@ -356,6 +363,8 @@ static int apply(struct options *o, enum opt_id id, const char *const *a)
 	case O_CLEAR_EXECSTACK: o->execstack = EXECSTACK_CLEAR; break;
 	case O_SET_EXECSTACK: o->execstack = EXECSTACK_SET; break;
 	case O_RENAME_SYMS: o->rename_map_file = v; break;
+	case O_BUILD_CACHE: o->build_cache = true; break;
+	case O_PRINT_RESCACHE: o->print_rescache = true; break;
 	case O_OUTPUT: o->output = v; break;
 	case O_PRESERVE: o->preserve_dates = true; break;
 	case O_DRY_RUN: o->dry_run = true; break;
@@ -454,9 +463,27 @@ static int check_combination(const struct options *o)
 	if (o->relative_to_file && o->rpath_op != RPATH_RELATIVE)
 		return error(NULL, "--relative-to-file needs --make-rpath-relative");
 	if ((o->root || o->library_path) && !o->report && !o->json && !o->print_deps && !o->tree
-	    && !o->install_missing && !o->compare_static)
+	    && !o->install_missing && !o->compare_static && !o->build_cache)
 		return error(NULL, "--root and --library-path need --print-deps, --install-missing, "
-			     "--compare or --report");
+			     "--compare, --report or --build-resolution-cache");
+	/* The note stands for the run path alone: the loader that reads it
+	 * consults LD_LIBRARY_PATH first, as it does without the note. */
+	if (o->build_cache && o->library_path)
+		return error(NULL, "--build-resolution-cache records the run path only; "
+			     "--library-path does not apply");
+	/* patchelf 0.19 refuses the pair; so do we, so that a script fails
+	 * (or works) alike with both. */
+	if (o->build_cache && o->force_rpath)
+		return error(NULL, "--build-resolution-cache cannot be combined with --force-rpath");
+	/* The cache follows the other edits in a second pass (main.c), which
+	 * a dry run, leaving the file as it is, cannot plan. */
+	if (o->build_cache && o->dry_run) {
+		struct options rest = *o;
+		rest.build_cache = false;
+		if (options_have_edits(&rest) || options_have_section_edits(&rest))
+			return error(NULL, "--dry-run cannot show --build-resolution-cache after "
+				     "other edits; run them one after the other");
+	}
 	if (o->convert != CONVERT_NONE && (o->rpath_op == RPATH_REMOVE))
 		return error(NULL, "--convert-rpath/--convert-runpath and --remove-rpath conflict");
 	return 0;

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "core/diag.h"
@@ -12,9 +13,11 @@
 #include "core/options.h"
 #include "deps/deps.h"
 #include "deps/ldconfig.h"
+#include "deps/rescache.h"
 #include "edit/edits.h"
 #include "elf/dynamic.h"
 #include "elf/image.h"
+#include "elf/ldnote.h"
 #include "elf/print.h"
 #include "elf/validate.h"
 #include "plan/check.h"
@@ -35,6 +38,43 @@ static int apply_plan(struct elf_image *img, const struct plan *plan, const stru
 	if (o->output)
 		return commit_to_output(img, plan, o->output, o);
 	return commit_in_place(img, plan, o);
+}
+
+/* --build-resolution-cache: built once, as in patchelf: a note that
+ * already records the same is left alone; any other is an error, also
+ * when there is nothing to record now. */
+static int plan_cache(const struct elf_image *img, const struct dynamic *dyn,
+		      const struct options *o, struct plan *plan)
+{
+	const unsigned char *old = NULL;
+	size_t old_len = 0, len = 0, note_len;
+	char *desc = NULL;
+	const char *why = "";
+	enum ldnote_state st = ldnote_find(img, &old, &old_len, NULL);
+	int rc = rescache_describe(o, img, dyn, &desc, &len, &why);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1 && st == LDNOTE_FOUND && old_len == len && memcmp(old, desc, len) == 0) {
+		trace(o->debug, img->path, "resolution cache already up to date");
+		free(desc);
+		return 0;
+	}
+	free(st == LDNOTE_NONE ? NULL : desc);
+	if (st != LDNOTE_NONE)
+		return error(img->path, "--build-resolution-cache: a resolution cache note is "
+			     "already present; rebuild from an unpatched binary");
+	if (rc == 0) {
+		warning(img->path, "--build-resolution-cache: %s; no cache written", why);
+		return 0;
+	}
+	unsigned char *note = ldnote_encode(img->cls, desc, len, &note_len);
+	free(desc);
+	if (!note)
+		return error(img->path, "out of memory");
+	rc = plan_cache_note(img, dyn, o, note, note_len, plan);
+	free(note);
+	return rc;
 }
 
 static int process_file(const char *path, const struct options *o, struct report *rep)
@@ -65,6 +105,8 @@ static int process_file(const char *path, const struct options *o, struct report
 	}
 	if (plan_edits(&img, found == 0 ? &dyn : NULL, o, &plan) < 0)
 		goto out;
+	if (o->build_cache && plan_cache(&img, found == 0 ? &dyn : NULL, o, &plan) < 0)
+		goto out;
 	if (o->only_keep_debug && sections_split_debug(&img, o) < 0)
 		goto out;
 	if (options_have_section_edits(o) && plan_sections(&img, o, &plan) < 0)
@@ -77,6 +119,40 @@ out:
 	dynamic_free(&dyn);
 	elf_image_close(&img);
 	return rc;
+}
+
+/* patchelf builds the cache from the run path and DT_NEEDED entries its
+ * other edits leave.  A plan is made against the file as it is, so with
+ * other edits the cache is a second pass over their result (killed in
+ * between, the file has the edits and no cache), and the first pass
+ * keeps the note segment, which the note joins. */
+static bool cache_after_edits(const struct options *o)
+{
+	struct options rest = *o;
+
+	rest.build_cache = false;
+	return o->build_cache && (options_have_edits(&rest) || options_have_section_edits(&rest));
+}
+
+static int edits_then_cache(const char *path, const struct options *o, struct report *rep)
+{
+	struct options first = *o, second;
+
+	first.build_cache = false;
+	/* The note joins the note segment: the edits' growth must not take
+	 * its program header (grow.c). */
+	first.keep_note_segment = true;
+	if (process_file(path, &first, rep) < 0)
+		return -1;
+	memset(&second, 0, sizeof(second));
+	second.build_cache = true;
+	second.root = o->root;
+	second.page_size = o->page_size;
+	second.keep_note_segment = o->keep_note_segment;
+	second.no_grow = o->no_grow;
+	second.debug = o->debug;
+	second.preserve_dates = o->preserve_dates;
+	return process_file(o->output ? o->output : path, &second, NULL);
 }
 
 /* --install-missing and --compare edit copies with the same chain. */
@@ -129,7 +205,8 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	for (size_t i = 0; i < o.n_files; i++)
-		if (process_file(o.files[i], &o, o.report || o.json ? &report : NULL) < 0)
+		if ((cache_after_edits(&o) ? edits_then_cache : process_file)(
+			    o.files[i], &o, o.report || o.json ? &report : NULL) < 0)
 			failed++;
 	if (o.report || o.json)
 		report_print(&report, o.json, stdout);

@@ -28,7 +28,7 @@ bool options_have_edits(const struct options *o)
 	       || o->convert != CONVERT_NONE || o->execstack != EXECSTACK_KEEP
 	       || o->no_default_lib || o->n_remove_needed || o->n_replace_needed
 	       || o->n_add_needed || o->n_clear_version || o->add_debug_tag || o->page_size
-	       || o->rename_map_file;
+	       || o->rename_map_file || o->build_cache;
 }
 
 bool options_have_section_edits(const struct options *o)

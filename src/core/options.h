@@ -52,6 +52,8 @@ struct options {
 	bool add_debug_tag;
 	const char *rename_map_file;  /* --rename-dynamic-symbols FILE */
 	struct name_map rename_syms;  /* its pairs, read by main.c */
+	bool build_cache;            /* --build-resolution-cache */
+	bool print_rescache;         /* --print-resolution-cache */
 
 	/* Growth (issue: growing an ELF when an edit does not fit). */
 	uint64_t page_size;          /* 0: the file's own largest PT_LOAD p_align */

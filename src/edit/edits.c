@@ -13,6 +13,7 @@
 #include "edit/rpath.h"
 #include "edit/symver.h"
 #include "edit/symrename.h"
+#include "elf/ldnote.h"
 #include "elf/print.h"
 #include "elf/validate.h"
 #include "plan/plan.h"
@@ -349,10 +350,68 @@ static bool wants_dynamic(const struct options *o)
 	       || o->rename_map_file;
 }
 
+/* What the resolution cache note answers for: the run path and the
+ * DT_NEEDED names, one a line (malloc'd; NULL when out of memory). */
+static char *cache_inputs(const struct dyn_model *m)
+{
+	const char *rp = current_rpath(m);
+	size_t len = strlen(rp ? rp : "") + 2;
+	char *s;
+
+	for (size_t i = 0; i < m->count; i++)
+		if (m->ent[i].tag == DT_NEEDED)
+			len += strlen(dynmodel_str(m, i)) + 1;
+	if (!(s = malloc(len)))
+		return NULL;
+	strcpy(s, rp ? rp : "");
+	strcat(s, "\n");
+	for (size_t i = 0; i < m->count; i++)
+		if (m->ent[i].tag == DT_NEEDED) {
+			strcat(s, dynmodel_str(m, i));
+			strcat(s, "\n");
+		}
+	return s;
+}
+
+/* patchelf drops the resolution cache note when an edit changes the run
+ * path or the DT_NEEDED names: it would send the loader to the old
+ * places.  Here the note is made unreadable where it is, in two writes
+ * each of which leaves no note a loader reads: its owner, type and
+ * descriptor are zeroed (which also takes the old paths out of the file,
+ * as patchelf does for Nix's reference scanner), then its section loses
+ * its name, so that neither tool takes it for a note built before. */
+static int drop_cache_note(const struct elf_image *img, struct plan *p, bool debug)
+{
+	const unsigned char *d;
+	size_t len;
+	struct ldnote_at at;
+	enum ldnote_state st = ldnote_find(img, &d, &len, &at);
+	unsigned char *zero, name[4] = { 0 };
+
+	if (st == LDNOTE_NONE)
+		return 0;
+	trace(debug, img->path, "the run path or DT_NEEDED names changed: the resolution cache "
+	      "note is dropped");
+	/* namesz and descsz stay: the notes after it are still found. */
+	uint64_t keep = st == LDNOTE_FOUND ? 8 : 0;
+	if (at.size > keep) {
+		if (!(zero = calloc(1, at.size - keep)))
+			return error(img->path, "out of memory");
+		if (plan_add_owned(p, at.off + keep, zero, at.size - keep, "the stale resolution "
+				   "cache note zeroed") < 0)
+			return -1;
+	}
+	if (at.section < 0)
+		return 0;
+	return plan_add(p, img->eh.shoff + (uint64_t)at.section * shdr_size(img->cls), name, 4,
+			"its section %s unnamed", LDNOTE_SECTION);
+}
+
 static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
 			const struct options *o, struct plan *p, const struct growth_result *g)
 {
 	struct dyn_model m;
+	char *before = NULL, *after = NULL;
 	int rc = -1;
 
 	if (need_dyn(img, dyn, "cannot edit dynamic entries") < 0)
@@ -361,6 +420,10 @@ static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
 		goto out;
 	if (g && dynmodel_relocate(&m, g) < 0)
 		goto out;
+	if (!(before = cache_inputs(&m))) {
+		error(img->path, "out of memory");
+		goto out;
+	}
 	if (o->set_soname && plan_soname(&m, o->set_soname) < 0)
 		goto out;
 	if (plan_rpath(&m, o) < 0)
@@ -384,8 +447,14 @@ static int plan_dynamic(const struct elf_image *img, const struct dynamic *dyn,
 	/* Last, as in patchelf. */
 	if (o->rename_map_file && plan_rename_symbols(&m, dyn, &o->rename_syms) < 0)
 		goto out;
-	rc = 0;
+	if (!(after = cache_inputs(&m))) {
+		error(img->path, "out of memory");
+		goto out;
+	}
+	rc = strcmp(before, after) != 0 ? drop_cache_note(img, p, o->debug) : 0;
 out:
+	free(before);
+	free(after);
 	dynmodel_free(&m);
 	return rc;
 }
@@ -497,4 +566,18 @@ int plan_edits(const struct elf_image *img, const struct dynamic *dyn, const str
 	plan_init(p);
 	trace(o->debug, img->path, "the edits do not fit in place: growing the file");
 	return plan_with_growth(img, dyn, o, p);
+}
+
+int plan_cache_note(const struct elf_image *img, const struct dynamic *dyn,
+		    const struct options *o, const unsigned char *note, size_t len, struct plan *p)
+{
+	struct growth_request rq = { .page_size = o->page_size, .debug = o->debug,
+				     .keep_note_segment = o->keep_note_segment, .note = note,
+				     .note_len = len, .note_section = LDNOTE_SECTION };
+	struct growth_result g;
+
+	if (o->no_grow)
+		return error(img->path, "--build-resolution-cache: the note needs new space "
+			     "(%zu bytes), and --no-grow was given", len);
+	return grow_plan(img, dyn, &rq, p, &g);
 }

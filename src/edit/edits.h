@@ -16,4 +16,11 @@
 int plan_edits(const struct elf_image *img, const struct dynamic *dyn, const struct options *o,
 	       struct plan *p);
 
+/* --build-resolution-cache, once the note is made (main.c has deps/
+ * resolve it): it joins the file's notes in new space (grow.h).  Planned
+ * alone: a plan is made against the file as it is, and the note must
+ * follow what the other edits leave (main.c makes them first). */
+int plan_cache_note(const struct elf_image *img, const struct dynamic *dyn,
+		    const struct options *o, const unsigned char *note, size_t len, struct plan *p);
+
 #endif

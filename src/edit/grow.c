@@ -8,6 +8,7 @@
 #include "core/bytes.h"
 #include "core/diag.h"
 #include "edit/place.h"
+#include "edit/shtab.h"
 #include "elf/validate.h"
 
 static void size_pieces(const struct elf_image *img, const struct dynamic *dyn,
@@ -31,6 +32,13 @@ static void size_pieces(const struct elf_image *img, const struct dynamic *dyn,
 	if (rq->interp) {
 		l->interp_at = at;
 		at += strlen(rq->interp) + 1;
+	}
+	if (rq->note) {
+		l->notes_at = at = align_up(at, 8);
+		l->notes_len = rq->note_len;
+		if (!l->own_note)
+			l->notes_len += align_up(img->ph[l->note_seg].filesz, 4);
+		at += l->notes_len;
 	}
 	l->len = at;
 }
@@ -118,6 +126,8 @@ static size_t new_phdrs(const struct elf_image *img, const struct layout *l,
 			ph = at_piece(ph, l, l->dyn_at, l->dyn_slots * dyn_size(img->cls));
 		} else if (ph.type == PT_INTERP && rq->interp) {
 			ph = at_piece(ph, l, l->interp_at, strlen(rq->interp) + 1);
+		} else if (rq->note && (long)i == l->note_seg) {
+			ph = at_piece(ph, l, l->notes_at, l->notes_len);
 		} else if (l->way == MAP_TAIL && i == l->seg) {
 			ph.filesz = ph.memsz = l->off + l->len - ph.offset;
 			if (g->dyn_moved)
@@ -134,6 +144,11 @@ static size_t new_phdrs(const struct elf_image *img, const struct layout *l,
 		out[last_load + 1] = new_load(l, g->dyn_moved);
 		n++;
 	}
+	if (l->own_note)
+		out[n++] = (struct xphdr){ .type = PT_NOTE, .flags = PF_R, .offset = l->off + l->notes_at,
+					   .vaddr = l->vaddr + l->notes_at,
+					   .paddr = l->vaddr + l->notes_at, .filesz = l->notes_len,
+					   .memsz = l->notes_len, .align = 4 };
 	return n;
 }
 
@@ -170,6 +185,12 @@ static int build_region(const struct elf_image *img, const struct dynamic *dyn,
 	}
 	if (rq->interp)
 		memcpy(buf + l->interp_at, rq->interp, strlen(rq->interp) + 1);
+	if (rq->note && !l->own_note) {
+		const struct xphdr *n = &img->ph[l->note_seg];
+		memcpy(buf + l->notes_at, img->map + n->offset, n->filesz);
+	}
+	if (rq->note)
+		memcpy(buf + l->notes_at + l->notes_len - rq->note_len, rq->note, rq->note_len);
 	return 0;
 }
 
@@ -273,19 +294,30 @@ out:
 }
 
 /* Symbols that carry a moved table's address, as a linker would have
- * written them: the section symbol (STT_SECTION) of a moved section, and
- * _DYNAMIC for .dynamic.  Only .symtab: .dynsym is loaded and left alone. */
+ * written them: the section symbol (STT_SECTION) of a moved section, the
+ * symbols defined inside it (__abi_tag in .note.ABI-tag) by as much as it
+ * moved, and _DYNAMIC for .dynamic.  *value is the symbol's new value.
+ * Only .symtab: .dynsym is loaded and left alone. */
 static bool symbol_follows(const struct elf_image *img, const struct xshdr *symtab,
-			   const struct xsym *sym, size_t shndx, bool dynamic)
+			   const struct xsym *sym, size_t shndx, uint64_t addr, uint64_t *value)
 {
-	if (ELF64_ST_TYPE(sym->info) == STT_SECTION)
-		return sym->shndx == shndx;
-	if (!dynamic)
+	const struct xshdr *moved = &img->sh[shndx];
+
+	if (ELF64_ST_TYPE(sym->info) == STT_SECTION || sym->shndx != shndx) {
+		*value = addr;
+		if (ELF64_ST_TYPE(sym->info) == STT_SECTION)
+			return sym->shndx == shndx;
+	} else if (sym->value >= moved->addr && sym->value - moved->addr <= moved->size) {
+		*value = sym->value - moved->addr + addr;
+		return true;
+	}
+	if (moved->type != SHT_DYNAMIC)
 		return false;
 	const struct xshdr *str = &img->sh[symtab->link];
 	if (str->type != SHT_STRTAB || sym->name >= str->size)
 		return false;
 	const char *name = (const char *)img->map + str->offset + sym->name;
+	*value = addr;
 	return strnlen(name, str->size - sym->name) == 8 && memcmp(name, "_DYNAMIC", 8) == 0;
 }
 
@@ -294,7 +326,6 @@ static int update_section_symbols(const struct elf_image *img, size_t shndx, uin
 {
 	size_t ent = sym_size(img->cls), w = img->cls.is64 ? 8 : 4;
 	size_t at = img->cls.is64 ? offsetof(Elf64_Sym, st_value) : offsetof(Elf32_Sym, st_value);
-	bool dynamic = img->sh[shndx].type == SHT_DYNAMIC;
 
 	for (size_t i = 1; i < img->shnum; i++) {
 		const struct xshdr *s = &img->sh[i];
@@ -303,10 +334,11 @@ static int update_section_symbols(const struct elf_image *img, size_t shndx, uin
 		for (uint64_t k = 0; k + ent <= s->size; k += ent) {
 			struct xsym sym;
 			unsigned char b[8];
+			uint64_t value;
 			sym_decode(img->cls, img->map + s->offset + k, &sym);
-			if (!symbol_follows(img, s, &sym, shndx, dynamic))
+			if (!symbol_follows(img, s, &sym, shndx, addr, &value) || value == sym.value)
 				continue;
-			store_uint(b, w, img->cls.msb, addr);
+			store_uint(b, w, img->cls.msb, value);
 			if (plan_add(p, s->offset + k + at, b, w, "growth: symbol value for %s",
 				     section_name(img, shndx)) < 0)
 				return -1;
@@ -315,8 +347,10 @@ static int update_section_symbols(const struct elf_image *img, size_t shndx, uin
 	return 0;
 }
 
-static int write_shdr(const struct elf_image *img, struct plan *p, size_t i, uint64_t off,
-		      uint64_t addr, uint64_t size)
+/* Section i describes its new place: in the new table `t` when the table
+ * grows (shtab.h), else written in place. */
+static int write_shdr(const struct elf_image *img, struct plan *p, struct shtab *t, size_t i,
+		      uint64_t off, uint64_t addr, uint64_t size)
 {
 	struct xshdr sh = img->sh[i];
 	unsigned char b[sizeof(Elf64_Shdr)];
@@ -324,6 +358,10 @@ static int write_shdr(const struct elf_image *img, struct plan *p, size_t i, uin
 	sh.offset = off;
 	sh.addr = addr;
 	sh.size = size;
+	if (t) {
+		t->sh[i] = sh;
+		return update_section_symbols(img, i, addr, p);
+	}
 	if (shdr_encode(img->cls, b, &sh) < 0)
 		return error(img->path, "section header value does not fit the file's class");
 	if (plan_add(p, img->eh.shoff + i * shdr_size(img->cls), b, shdr_size(img->cls),
@@ -332,25 +370,64 @@ static int write_shdr(const struct elf_image *img, struct plan *p, size_t i, uin
 	return update_section_symbols(img, i, addr, p);
 }
 
+/* A note section inside the carrier's old notes: its copy's place. */
+static bool note_moved(const struct elf_image *img, const struct layout *l, const struct xshdr *s,
+		       uint64_t *off, uint64_t *addr)
+{
+	const struct xphdr *n = &img->ph[l->note_seg];
+
+	if (s->type != SHT_NOTE || s->offset < n->offset || s->size > n->filesz
+	    || s->offset - n->offset > n->filesz - s->size)
+		return false;
+	*off = l->off + l->notes_at + (s->offset - n->offset);
+	*addr = l->vaddr + l->notes_at + (s->offset - n->offset);
+	return true;
+}
+
 static int update_sections(const struct elf_image *img, const struct dynamic *dyn,
 			   const struct layout *l, const struct growth_result *g,
-			   const struct growth_request *rq, struct plan *p)
+			   const struct growth_request *rq, struct plan *p, struct shtab *t)
 {
 	for (size_t i = 1; i < img->shnum; i++) {
 		const struct xshdr *s = &img->sh[i];
+		uint64_t off, addr;
 		int rc = 0;
 		if (g->dyn_moved && s->type == SHT_DYNAMIC)
-			rc = write_shdr(img, p, i, g->dyn_off, g->dyn_vaddr, l->dyn_slots * dyn->entsize);
+			rc = write_shdr(img, p, t, i, g->dyn_off, g->dyn_vaddr,
+					l->dyn_slots * dyn->entsize);
 		else if (g->str_moved && s->type == SHT_STRTAB && (s->flags & SHF_ALLOC)
 			 && s->addr == dyn->str_vaddr)
-			rc = write_shdr(img, p, i, g->str_off, g->str_vaddr, g->str_size);
+			rc = write_shdr(img, p, t, i, g->str_off, g->str_vaddr, g->str_size);
 		else if (rq->interp && s->type == SHT_PROGBITS && strcmp(section_name(img, i), ".interp") == 0)
-			rc = write_shdr(img, p, i, l->off + l->interp_at, l->vaddr + l->interp_at,
+			rc = write_shdr(img, p, t, i, l->off + l->interp_at, l->vaddr + l->interp_at,
 					strlen(rq->interp) + 1);
+		else if (rq->note && !l->own_note && note_moved(img, l, s, &off, &addr))
+			rc = write_shdr(img, p, t, i, off, addr, s->size);
 		if (rc < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* With a new note and section headers: the table grows by the note's
+ * section, after the program headers switched (plan_switch()), so the
+ * ELF header written last carries both switches. */
+static int plan_note_section(const struct elf_image *img, const struct layout *l,
+			     const struct growth_request *rq, size_t nph, struct shtab *t,
+			     struct plan *p)
+{
+	uint64_t at = l->notes_at + l->notes_len - rq->note_len;
+	struct xshdr sh = { .type = SHT_NOTE, .flags = SHF_ALLOC, .addr = l->vaddr + at,
+			    .offset = l->off + at, .size = rq->note_len, .addralign = 4 };
+	struct xehdr eh = img->eh;
+
+	if (l->ph != PH_STAYS) {
+		eh.phoff = l->ph_off;
+		eh.phnum = (uint16_t)nph;
+	}
+	if (shtab_add(t, &sh, rq->note_section) < 0)
+		return -1;
+	return shtab_plan(t, align_up(l->off + l->len, 8), eh, p);
 }
 
 static int zero_range(const struct elf_image *img, struct plan *p, uint64_t off, uint64_t size,
@@ -444,6 +521,7 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 	      const struct growth_request *rq, struct plan *p, struct growth_result *g)
 {
 	struct layout l = { 0 };
+	struct shtab t = { 0 };
 	struct xphdr *ph = NULL;
 	unsigned char *buf = NULL;
 	int rc = -1;
@@ -457,7 +535,7 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 	    || (!img->cls.is64 && l.vaddr + l.len > UINT32_MAX))
 		return error(img->path, "cannot grow: no room left in the address space");
 	fill_result(dyn, rq, &l, g, img->size);
-	ph = calloc(img->phnum + 1, sizeof(*ph));
+	ph = calloc(img->phnum + 2, sizeof(*ph));
 	buf = calloc(1, l.len ? l.len : 1);
 	if (!ph || !buf) {
 		error(img->path, "out of memory");
@@ -475,10 +553,15 @@ int grow_plan(const struct elf_image *img, const struct dynamic *dyn,
 		goto out;
 	if (g->str_moved && !g->dyn_moved && switch_strtab(img, dyn, g, p) < 0)
 		goto out;
-	rc = update_sections(img, dyn, &l, g, rq, p);
-	if (rc == 0 && !rq->keep_old_tables)
-		rc = scrub_old_tables(img, dyn, g, rq, p);
+	bool new_section = rq->note && img->shnum;
+	if (new_section && shtab_init(&t, img) < 0)
+		goto out;
+	if (update_sections(img, dyn, &l, g, rq, p, new_section ? &t : NULL) < 0
+	    || (new_section && plan_note_section(img, &l, rq, nph, &t, p) < 0))
+		goto out;
+	rc = rq->keep_old_tables ? 0 : scrub_old_tables(img, dyn, g, rq, p);
 out:
+	shtab_free(&t);
 	free(ph);
 	free(buf);
 	return rc;

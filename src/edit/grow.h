@@ -15,6 +15,17 @@
  * PT_LOAD, PT_DYNAMIC and PT_INTERP), then the section headers, which only
  * describe.  Afterwards the caller plans its edits against the relocated
  * tables, which have spare room.
+ *
+ * A new note (--build-resolution-cache) goes into the new space after a
+ * copy of the notes of the file's 4-byte-aligned PT_NOTE, which then
+ * describes the copy and the new note (the old notes stay where they
+ * were, unread): no second program header is needed.  Without such a
+ * segment (an earlier growth took its entry), the note gets a PT_NOTE of
+ * its own, which only a moved table has room for.  The note sections
+ * describe their copies, and a new section names the note; the section
+ * header table, which must grow by one entry, is copied whole past the
+ * new segment with the section name table (a name added), and one write
+ * of the ELF header switches to it after the program headers switched.
  */
 #ifndef ELFPATCH_GROW_H
 #define ELFPATCH_GROW_H
@@ -31,6 +42,10 @@ struct growth_request {
 	uint64_t str_slack;     /* bytes of room to add to .dynstr; 0 leaves it */
 	size_t dyn_slack;       /* entries of room to add to .dynamic; 0 leaves it */
 	const char *interp;     /* new interpreter string, or NULL */
+	const unsigned char *note;   /* a whole note (header, name, padded
+				      * descriptor) to add, or NULL */
+	size_t note_len;
+	const char *note_section;    /* the name of its new section */
 	uint64_t page_size;     /* 0: the file's largest PT_LOAD alignment */
 	bool keep_note_segment; /* never take a PT_NOTE's entry that loses a note */
 	bool phdr_padding;      /* pad as much as a moved table needs (place.c) */

@@ -128,12 +128,14 @@ struct segments {
 	uint64_t max_end;
 };
 
-static int find_segments(const struct elf_image *img, bool keep_notes, struct segments *sg)
+/* `exclude`: a PT_NOTE that must keep its entry (it carries a new note). */
+static int find_segments(const struct elf_image *img, bool keep_notes, long exclude,
+			 struct segments *sg)
 {
 	*sg = (struct segments){ -1, -1, -1, SLOT_NONE, 0 };
 	for (size_t i = 0; i < img->phnum; i++) {
 		const struct xphdr *ph = &img->ph[i];
-		enum slot_cost c = slot_cost(img, i, keep_notes);
+		enum slot_cost c = (long)i == exclude ? SLOT_NONE : slot_cost(img, i, keep_notes);
 		if (c < sg->cost) {
 			sg->cost = c;
 			sg->slot = (long)i;
@@ -264,12 +266,12 @@ static int place_table(const struct elf_image *img, const struct growth_request 
 	if (l->way != MAP_TAIL)
 		place_congruent(img, l, max_end);
 	if (!(l->way == MAP_TAIL && l->seg == l->first)
-	    && find_gap(img, l, img->phnum + (l->way == MAP_NEW)))
+	    && find_gap(img, l, img->phnum + (l->way == MAP_NEW) + l->own_note))
 		return 0;
 	l->way = MAP_NEW;
 	place_congruent(img, l, max_end);
 	l->ph = PH_REGION;
-	l->ph_n = img->phnum + 1;
+	l->ph_n = img->phnum + 1 + l->own_note;
 	if (is_program(img) && place_for_old_kernels(img, rq, l, max_end) < 0)
 		return -1;
 	l->ph_off = l->off;
@@ -277,14 +279,32 @@ static int place_table(const struct elf_image *img, const struct growth_request 
 	return 0;
 }
 
+/* The PT_NOTE a new note joins: the first whose notes are 4-byte aligned,
+ * the layout the note is written in (an 8-aligned segment is read with
+ * 8-byte padding); -1 when there is none. */
+static long note_carrier(const struct elf_image *img)
+{
+	for (size_t i = 0; i < img->phnum; i++) {
+		const struct xphdr *ph = &img->ph[i];
+		if (ph->type == PT_NOTE && ph->align <= 4 && ph->filesz % 4 == 0
+		    && range_ok(ph->offset, ph->filesz, img->size))
+			return (long)i;
+	}
+	return -1;
+}
+
 int place_growth(const struct elf_image *img, const struct growth_request *rq, struct layout *l)
 {
 	struct segments sg;
-	bool region = rq->str_slack || rq->dyn_slack || rq->interp;
+	bool region = rq->str_slack || rq->dyn_slack || rq->interp || rq->note;
 
 	if (!region && !img->phdr_section)
 		return error(img->path, "cannot grow: nothing to append");
-	if (find_segments(img, rq->keep_note_segment, &sg) < 0)
+	l->note_seg = rq->note ? note_carrier(img) : -1;
+	/* A note of its own needs a second new entry: only a moved table
+	 * has room for it. */
+	l->own_note = rq->note && l->note_seg < 0;
+	if (find_segments(img, rq->keep_note_segment, l->note_seg, &sg) < 0)
 		return -1;
 	l->first = (size_t)sg.first;
 	l->align = rq->page_size ? rq->page_size : max_load_align(img);
@@ -294,8 +314,10 @@ int place_growth(const struct elf_image *img, const struct growth_request *rq, s
 		return error(img->path, "cannot grow: segment alignment or addresses out of range");
 	const struct xphdr *t = &img->ph[sg.top];
 	l->way = region ? MAP_NEW : MAP_NONE;
-	if (region && t->offset + t->filesz == img->size && t->filesz == t->memsz
-	    && !(t->flags & PF_X)) {
+	if (l->own_note) {
+		/* MAP_NEW: the table moves. */
+	} else if (region && t->offset + t->filesz == img->size && t->filesz == t->memsz
+		   && !(t->flags & PF_X)) {
 		l->way = MAP_TAIL;
 		l->seg = (size_t)sg.top;
 		l->off = align_up(img->size, 8);

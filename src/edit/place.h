@@ -40,6 +40,9 @@ struct layout {
 	size_t ph_n;                /* its entries */
 	uint64_t ph_at, str_at, dyn_at, interp_at;   /* in the region */
 	size_t dyn_slots;
+	long note_seg;              /* the PT_NOTE a new note joins, or -1 */
+	bool own_note;              /* none: the note gets a PT_NOTE of its own */
+	uint64_t notes_at, notes_len;
 	/* Padding before the region that --phdr-padding paid for: asked
 	 * for, so it counts as content in the plan's size bounds. */
 	uint64_t paid_padding;

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/diag.h"
+#include "elf/ldnote.h"
 
 static const struct {
 	unsigned value;
@@ -165,6 +166,8 @@ int print_queries(const struct elf_image *img, const struct dynamic *dyn, const 
 	if (o->print_execstack)
 		print_execstack(img);
 	if (o->print_needed && print_needed(img, dyn) < 0)
+		return -1;
+	if (o->print_rescache && ldnote_print(img) < 0)
 		return -1;
 	return 0;
 }

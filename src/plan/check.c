@@ -275,10 +275,37 @@ static bool note_at(const struct headers *h, uint64_t vaddr)
 	return false;
 }
 
+/* A note segment that moved with its notes, as growth moves the one a
+ * new note joins (grow.c): a PT_NOTE of the planned file, aligned and
+ * flagged as `o`, whose bytes start with those of `o`'s notes. */
+static bool notes_kept(const struct elf_image *img, const struct plan *plan,
+		       const struct headers *h, const struct xphdr *o)
+{
+	unsigned char *b = malloc(o->filesz ? o->filesz : 1);
+	bool kept = false;
+
+	if (!b || !range_ok(o->offset, o->filesz, img->size)) {
+		free(b);
+		return false;
+	}
+	for (size_t k = 0; k < h->phnum && !kept; k++) {
+		const struct xphdr *n = &h->ph[k];
+		if (n->type != PT_NOTE || n->align != o->align || n->flags != o->flags
+		    || n->filesz < o->filesz || !range_ok(n->offset, o->filesz, h->size))
+			continue;
+		read_after(img, plan, n->offset, b, o->filesz);
+		kept = memcmp(b, img->map + o->offset, o->filesz) == 0;
+	}
+	free(b);
+	return kept;
+}
+
 /* Notes, properties and unwind tables never move.  Growth may take one
  * note segment's entry for its PT_LOAD (grow.c: the table keeps its
- * size, the notes their bytes); nothing else may disappear. */
-static void check_fixed(const struct elf_image *img, const struct headers *h, struct problems *pr)
+ * size, the notes their bytes), and move one with its notes; nothing
+ * else may disappear. */
+static void check_fixed(const struct elf_image *img, const struct plan *plan,
+			const struct headers *h, struct problems *pr)
 {
 	bool note_dropped = false;
 
@@ -298,6 +325,8 @@ static void check_fixed(const struct elf_image *img, const struct headers *h, st
 				n.offset = o->offset;
 			found = memcmp(o, &n, sizeof(*o)) == 0;
 		}
+		if (!found && o->type == PT_NOTE && plan && notes_kept(img, plan, h, o))
+			continue;
 		if (!found && o->type == PT_NOTE && h->phnum == img->phnum && !note_dropped
 		    && !note_at(h, o->vaddr)) {
 			note_dropped = true;
@@ -311,12 +340,13 @@ static void check_fixed(const struct elf_image *img, const struct headers *h, st
 	}
 }
 
-static void check_all(const struct elf_image *img, const struct headers *h, struct problems *pr)
+static void check_all(const struct elf_image *img, const struct plan *plan,
+		      const struct headers *h, struct problems *pr)
 {
 	check_sections(h, pr);
 	check_special(h, pr);
 	check_loads(h, pr);
-	check_fixed(img, h, pr);
+	check_fixed(img, plan, h, pr);
 	check_table_found(img, h, pr);
 }
 
@@ -326,7 +356,7 @@ static int collect(const struct elf_image *img, const struct plan *plan, struct 
 	int rc = load_headers(img, plan, &h);
 
 	if (rc == 0)
-		check_all(img, &h, pr);
+		check_all(img, plan, &h, pr);
 	free_headers(&h);
 	return rc;
 }
