@@ -143,7 +143,7 @@ fi
 "$ELFPATCH" --root "$R" "$B/hello" >/dev/null 2>"$SCRATCH/err"
 check_eq "--root alone: exit status 2" 2 $?
 check_eq "--root alone: says what it needs" \
-	"elfpatch: --root and --library-path need --print-deps, --install-missing, --compare or --report" \
+	"elfpatch: --root and --library-path need --print-deps, --install-missing, --compare, --report or --build-resolution-cache" \
 	"$(cat "$SCRATCH/err")"
 
 done_testing
