@@ -107,10 +107,49 @@ deployed_cost() {
 		"$dir/armhf/hello" "$dir/armhf/hello-static"
 }
 
+# The image gets what the target's ldconfig would give it, without
+# running it: libgreet in a directory only /etc/ld.so.conf names, its
+# soname link and the cache, written by elfpatch; then the target's own
+# ld.so (under qemu-arm, the image as its root) finds the library through
+# that cache alone: hello's RPATH is empty.
+loader_cache() {
+	echo "== the image's loader cache, written by elfpatch, and the program run through it"
+	root=$dir/rootfs
+	if [ ! -d "$root/lib" ]; then
+		echo "(skipped: the armhf sysroot, libc6-armhf-cross, is not installed)"
+		return 0
+	fi
+	mkdir -p "$root/usr/bin" "$root/opt/greet/lib" "$root/etc"
+	cp "$dir/armhf/hello" "$root/usr/bin/"
+	cp "$dir/armhf/libgreet.so" "$root/opt/greet/lib/libgreet.so.1.0"
+	echo /opt/greet/lib >"$root/etc/ld.so.conf"
+	run "$ELFPATCH" --ldconfig --root "$root"
+	run "$ELFPATCH" --print-cache --root "$root"
+	run "$ELFPATCH" --print-deps --root "$root" "$root/usr/bin/hello"
+	if ! command -v qemu-arm >/dev/null 2>&1; then
+		echo "(not run: qemu-user is not installed)"
+		return 0
+	fi
+	out=$(run qemu-arm -L "$root" "$root/usr/bin/hello") || {
+		printf '%s\n' "$out"
+		echo "demo: the program did not run through the cache" >&2
+		return 1
+	}
+	printf '%s\n' "$out"
+	echo "(and without the cache the loader cannot find libgreet:)"
+	mv "$root/etc/ld.so.cache" "$root/etc/ld.so.cache.off"
+	if qemu-arm -L "$root" "$root/usr/bin/hello" 2>&1; then
+		echo "demo: the program ran without the cache: the demo proves nothing" >&2
+		return 1
+	fi
+	mv "$root/etc/ld.so.cache.off" "$root/etc/ld.so.cache"
+}
+
 copy_fixtures
 show
 clear_rpath
 strip_report
 deployed_cost
 run_patched
+loader_cache
 echo "== demo done"
