@@ -9,27 +9,13 @@
 #include <unistd.h>
 
 #include "core/diag.h"
+#include "core/strbuf.h"
 #include "deps/loader.h"
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
+/* strbuf_add(), saying what failed. */
+static int buf_add(struct strbuf *b, const char *s, size_t n)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns)
-			return error(NULL, "out of memory");
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
+	return strbuf_add(b, s, n) < 0 ? error(NULL, "out of memory") : 0;
 }
 
 struct cache {
@@ -39,7 +25,7 @@ struct cache {
 	const char **needed;        /* DT_NEEDED, in order, repeats kept */
 	size_t n_needed;
 	const char **names;         /* the same, sorted, each once */
-	struct buf *paths;          /* names[i]'s path list */
+	struct strbuf *paths;          /* names[i]'s path list */
 	size_t n_names;
 	bool debug;
 };
@@ -71,7 +57,7 @@ static int collect_needed(struct cache *c, const struct dynamic *dyn)
 static int add_entry(struct cache *c, const char *name, char kind, const char *s)
 {
 	const char **at = bsearch(&name, c->names, c->n_names, sizeof(*c->names), by_name);
-	struct buf *b = &c->paths[at - c->names];
+	struct strbuf *b = &c->paths[at - c->names];
 
 	if ((b->len && buf_add(b, ":", 1) < 0) || buf_add(b, &kind, 1) < 0)
 		return -1;
@@ -155,7 +141,7 @@ static int resolve_path(struct cache *c, const char *runpath)
 
 static int finish(struct cache *c, char **desc, size_t *len, const char **why)
 {
-	struct buf d = { 0 };
+	struct strbuf d = { 0 };
 
 	for (size_t i = 0; i < c->n_names; i++) {
 		if (!c->paths[i].len)

@@ -13,38 +13,18 @@
 
 #include "core/bytes.h"
 #include "core/diag.h"
-
-struct strbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static int sb_add(struct strbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns)
-			return -1;
-		b->s = ns;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
+#include "core/strbuf.h"
 
 static int sb_entry(struct strbuf *b, const char *s, size_t n)
 {
-	if (b->len && sb_add(b, ":", 1) < 0)
+	if (b->len && strbuf_add(b, ":", 1) < 0)
 		return -1;
-	return sb_add(b, s, n);
+	return strbuf_add(b, s, n);
 }
 
 static char *sb_finish(struct strbuf *b)
 {
-	if (!b->s && sb_add(b, "", 0) < 0)
+	if (!b->s && strbuf_add(b, "", 0) < 0)
 		return NULL;
 	return b->s;
 }
@@ -239,12 +219,12 @@ static int origin_relative(struct strbuf *b, const char *from, const char *to)
 		if (from[i] != to[i] || from[i] == '\0')
 			break;
 	}
-	if (sb_add(b, "$ORIGIN", 7) < 0)
+	if (strbuf_add(b, "$ORIGIN", 7) < 0)
 		return -1;
 	for (const char *p = from + common; *p; p++)
-		if (*p == '/' && sb_add(b, "/..", 3) < 0)
+		if (*p == '/' && strbuf_add(b, "/..", 3) < 0)
 			return -1;
-	if (to[common] && sb_add(b, to + common, strlen(to + common)) < 0)
+	if (to[common] && strbuf_add(b, to + common, strlen(to + common)) < 0)
 		return -1;
 	return 0;
 }
@@ -304,12 +284,12 @@ static int relative_entry(const struct rpath_ctx *c, struct strbuf *b, const cha
 		trace(c->debug, c->img->path, "removing '%s': a standard library directory", entry);
 		return 0;
 	}
-	if (b->len && sb_add(b, ":", 1) < 0)
+	if (b->len && strbuf_add(b, ":", 1) < 0)
 		return -1;
 	if (how->to_file)
 		return origin_relative(b, how->filedir, abs);
 	/* The path on the target: ROOTDIR/usr/lib is /usr/lib there. */
-	return sb_add(b, "/", 1) < 0 ? -1 : sb_add(b, rest, strlen(rest));
+	return strbuf_add(b, "/", 1) < 0 ? -1 : strbuf_add(b, rest, strlen(rest));
 }
 
 static char *real_dir_of(const char *file)
